@@ -1,0 +1,51 @@
+"""Reads shared by admin, API and exports."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from .choices import Category, ResponseRole, StaffGroup
+from .models import Incident, RoleAssignment
+
+
+def user_sees_all_security(user) -> bool:
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=StaffGroup.SECURITY_LEAD).exists()
+
+
+def incidents_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Security incidents are need-to-know: superusers, the Security Lead group and the
+    people holding a role on that incident. Everything else is visible to staff."""
+    queryset = Incident.objects.all() if queryset is None else queryset
+    if not user or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user_sees_all_security(user):
+        return queryset
+    holds_role = RoleAssignment.objects.filter(
+        incident=OuterRef("pk"), user=user, relieved_at__isnull=True
+    )
+    return queryset.alias(_holds_role=Exists(holds_role)).filter(
+        ~Q(category=Category.SECURITY) | Q(_holds_role=True)
+    )
+
+
+def user_can_see_incident(user, incident: Incident) -> bool:
+    if incident.category != Category.SECURITY:
+        return bool(user and user.is_authenticated and user.is_active)
+    return incidents_visible_to(user, Incident.objects.filter(pk=incident.pk)).exists()
+
+
+def active_holder_username(role: str) -> Subquery:
+    """Annotation: username of the active holder of `role` on each incident (one query)."""
+    return Subquery(
+        RoleAssignment.objects.filter(
+            incident=OuterRef("pk"), role=role, relieved_at__isnull=True
+        ).values("user__username")[:1]
+    )
+
+
+def incident_list_queryset(user) -> QuerySet:
+    return incidents_visible_to(user).annotate(
+        commander_username=active_holder_username(ResponseRole.INCIDENT_COMMANDER)
+    )

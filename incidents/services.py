@@ -1,0 +1,463 @@
+"""Every write to the incident domain. Each call: one transaction, the incident row locked,
+the rule decided by `domain`, history stamped with user and reason, a timeline entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import domain
+from .choices import DetectionSource, IncidentType, Phase, ResponseRole, Severity, TimelineKind
+from .domain import ConcurrentModification, DomainError
+from .models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Incident,
+    RoleAssignment,
+    Service,
+    SeverityPolicy,
+    TimelineEntry,
+)
+
+# Fields a person may edit directly; lifecycle fields change only through transitions.
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "type",
+    "detection_source",
+    "is_drill",
+    "started_at",
+    "users_affected",
+    "customer_impact",
+    "business_impact",
+    "data_integrity_impact",
+    "security_implications",
+    "personal_data_involved",
+)
+STAMP_FIELDS = (
+    "acknowledged_at",
+    "triaged_at",
+    "contained_at",
+    "resolved_at",
+    "closed_at",
+    "cancelled_at",
+)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _save(instance, *, user, reason: str, **save_kwargs) -> None:
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save(**save_kwargs)
+
+
+def _lock(incident: Incident | int) -> Incident:
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    return Incident.objects.select_for_update().get(pk=pk)
+
+
+def _timeline(incident: Incident, *, kind: str, text: str, user, at: datetime) -> TimelineEntry:
+    entry = TimelineEntry(incident=incident, kind=kind, text=text, author=user, at=at)
+    _save(entry, user=user, reason=f"Timeline: {kind}")
+    return entry
+
+
+def _policy(severity: str) -> SeverityPolicy:
+    if severity not in Severity.values:
+        raise DomainError(f"Unknown severity {severity!r}.", field="severity")
+    try:
+        return SeverityPolicy.objects.get(severity=severity)
+    except SeverityPolicy.DoesNotExist:
+        raise DomainError(
+            f"No severity policy for {severity}; add it under Severity policies.",
+            field="severity",
+        ) from None
+
+
+def _next_reference(detected_at: datetime) -> str:
+    base = domain.format_reference(detected_at.astimezone(UTC))
+    taken = set(
+        Incident.objects.filter(reference__startswith=base).values_list("reference", flat=True)
+    )
+    sequence = 1
+    while domain.format_reference(detected_at.astimezone(UTC), sequence) in taken:
+        sequence += 1
+    return domain.format_reference(detected_at.astimezone(UTC), sequence)
+
+
+def _instantiate_checklists(incident: Incident, phases: Iterable[str], *, user, now) -> int:
+    """Copy the templates of `phases` onto the incident (idempotent per template item)."""
+    phases = list(phases)
+    if not phases:
+        return 0
+    templates = ChecklistTemplate.objects.filter(phase__in=phases, active=True).prefetch_related(
+        "items"
+    )
+    existing = set(
+        ChecklistItem.objects.filter(incident=incident).values_list("template_item_id", flat=True)
+    )
+    phase_rank = {phase: index for index, phase in enumerate(Phase.values)}
+    created = 0
+    for template in sorted(templates, key=lambda t: (phase_rank[t.phase], t.order)):
+        if not template.applies_to(category=incident.category, incident_type=incident.type):
+            continue
+        for item in template.items.all():
+            if item.pk in existing:
+                continue
+            checklist_item = ChecklistItem(
+                incident=incident,
+                template_item=item,
+                phase=template.phase,
+                section=template.name,
+                order=phase_rank[template.phase] * 10_000 + template.order * 100 + item.order,
+                text=item.text,
+            )
+            _save(checklist_item, user=user, reason=f"{template.get_phase_display()} checklist")
+            created += 1
+    if created:
+        labels = ", ".join(Phase(p).label.lower() for p in phases)
+        _timeline(
+            incident,
+            kind=TimelineKind.CHECKLIST,
+            text=f"Checklist opened for {labels} ({created} steps).",
+            user=user,
+            at=now,
+        )
+    return created
+
+
+def _validate_choice(value: str, choices, field: str, label: str) -> None:
+    if value not in choices.values:
+        raise DomainError(f"Unknown {label} {value!r}.", field=field)
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    title: str,
+    severity: str,
+    type: str,
+    detection_source: str,
+    user=None,
+    detected_at: datetime | None = None,
+    summary: str = "",
+    started_at: datetime | None = None,
+    is_drill: bool = False,
+    affected_services: Iterable[Service] = (),
+    reason: str = "",
+    now: datetime | None = None,
+    **details,
+) -> Incident:
+    """Open an incident: reference, response SLA from the severity policy, triage checklist."""
+    now = _now(now)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("A title is required.", field="title")
+    _validate_choice(type, IncidentType, "type", "incident type")
+    _validate_choice(detection_source, DetectionSource, "detection_source", "detection source")
+    unknown = set(details) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"incident_create() got unexpected fields: {sorted(unknown)}")
+    policy = _policy(severity)
+    detected_at = detected_at or now
+    if detected_at > now:
+        raise DomainError("Detection time cannot be in the future.", field="detected_at")
+    if started_at and started_at > detected_at:
+        raise DomainError("The start cannot be after detection.", field="started_at")
+
+    incident = Incident(
+        title=title,
+        summary=summary,
+        severity=severity,
+        type=type,
+        category=domain.category_for_type(type),
+        detection_source=detection_source,
+        is_drill=is_drill,
+        started_at=started_at,
+        detected_at=detected_at,
+        response_due_at=domain.response_due_at(detected_at, policy.response_minutes),
+        **details,
+    )
+    # Two incidents detected in the same second race for the same reference; the loser
+    # retries with the next suffix.
+    for _attempt in range(5):
+        incident.reference = _next_reference(detected_at)
+        try:
+            with transaction.atomic():
+                _save(incident, user=user, reason=reason or "Incident opened")
+            break
+        except IntegrityError:
+            incident.pk = None
+            if not Incident.objects.filter(reference=incident.reference).exists():
+                raise
+    else:  # pragma: no cover - five collisions in one second
+        raise DomainError("Could not allocate an incident reference; try again.")
+
+    services = list(affected_services)
+    if services:
+        incident._history_user = user
+        incident._change_reason = "Affected services set"
+        incident.affected_services.set(services)
+
+    source = DetectionSource(detection_source).label
+    _timeline(
+        incident,
+        kind=TimelineKind.CREATED,
+        text=f"{severity} {IncidentType(type).label} detected via {source}: {title}",
+        user=user,
+        at=now,
+    )
+    _instantiate_checklists(incident, domain.PHASES_ON_ENTRY[incident.status], user=user, now=now)
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    incident: Incident | int,
+    user,
+    expected_version: int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+    affected_services: Iterable[Service] | None = None,
+    severity: str | None = None,
+    **fields,
+) -> Incident:
+    """Edit the descriptive fields. A stale `expected_version` is refused, never merged."""
+    now = _now(now)
+    locked = _lock(incident)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentModification(
+            f"{locked.reference} was changed by someone else while you were editing "
+            f"(your version {expected_version}, now {locked.version}). Reload the page "
+            "to see their changes, then apply yours again."
+        )
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be edited directly: {', '.join(sorted(unknown))}.")
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise DomainError("A title is required.", field="title")
+    if "type" in fields:
+        _validate_choice(fields["type"], IncidentType, "type", "incident type")
+    if "detection_source" in fields:
+        _validate_choice(
+            fields["detection_source"], DetectionSource, "detection_source", "detection source"
+        )
+    started_at = fields.get("started_at", locked.started_at)
+    if started_at and started_at > locked.detected_at:
+        raise DomainError("The start cannot be after detection.", field="started_at")
+
+    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, fields[name])
+
+    if severity is not None and severity != locked.severity:
+        locked = _apply_severity(locked, severity=severity, user=user, reason=reason, now=now)
+
+    services_changed = False
+    if affected_services is not None:
+        new_ids = {service.pk for service in affected_services}
+        services_changed = new_ids != set(locked.affected_services.values_list("pk", flat=True))
+
+    if changed or services_changed:
+        locked.category = domain.category_for_type(locked.type)
+        locked.version += 1
+        labels = [Incident._meta.get_field(name).verbose_name for name in changed]
+        if services_changed:
+            labels.append("affected services")
+        text = "Updated " + ", ".join(labels)
+        _save(locked, user=user, reason=reason or text)
+        if services_changed:
+            locked._history_user = user
+            locked._change_reason = reason or "Affected services changed"
+            locked.affected_services.set(list(affected_services))
+        _timeline(locked, kind=TimelineKind.UPDATED, text=text, user=user, at=now)
+    return locked
+
+
+def _apply_severity(locked: Incident, *, severity: str, user, reason: str, now) -> Incident:
+    policy = _policy(severity)
+    old = locked.severity
+    locked.severity = severity
+    locked.response_due_at = domain.response_due_at(locked.detected_at, policy.response_minutes)
+    locked.version += 1
+    text = f"Severity {old} → {severity}" + (f": {reason}" if reason else "")
+    _save(locked, user=user, reason=text)
+    _timeline(locked, kind=TimelineKind.SEVERITY_CHANGE, text=text, user=user, at=now)
+    return locked
+
+
+@transaction.atomic
+def incident_change_severity(
+    *, incident: Incident | int, severity: str, user, reason: str = "", now: datetime | None = None
+) -> Incident:
+    """Change severity; the response deadline is recomputed from detection."""
+    now = _now(now)
+    locked = _lock(incident)
+    if locked.status in domain.FINAL_STATUSES:
+        raise DomainError(f"A {locked.status} incident's severity cannot change.")
+    if severity == locked.severity:
+        raise DomainError(f"The incident is already {severity}.", field="severity")
+    return _apply_severity(locked, severity=severity, user=user, reason=reason, now=now)
+
+
+@transaction.atomic
+def incident_acknowledge(
+    *, incident: Incident | int, user, now: datetime | None = None
+) -> Incident:
+    now = _now(now)
+    locked = _lock(incident)
+    domain.can_acknowledge(locked.status, locked.acknowledged_at)
+    locked.acknowledged_at = now
+    locked.version += 1
+    sla = domain.sla_state(response_due_at=locked.response_due_at, acknowledged_at=now, now=now)
+    who = user.get_username() if user else "system"
+    text = f"Acknowledged by {who} (response SLA {sla.label})"
+    _save(locked, user=user, reason=text)
+    _timeline(locked, kind=TimelineKind.ACKNOWLEDGED, text=text, user=user, at=now)
+    return locked
+
+
+@transaction.atomic
+def incident_transition(
+    *,
+    incident: Incident | int,
+    to_status: str,
+    user,
+    resolution_summary: str = "",
+    cancel_reason: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> Incident:
+    """Move the incident through its lifecycle (see domain.allowed_transitions)."""
+    now = _now(now)
+    locked = _lock(incident)
+    plan = domain.plan_transition(
+        from_status=locked.status,
+        to_status=to_status,
+        now=now,
+        stamps={name: getattr(locked, name) for name in STAMP_FIELDS},
+        resolution_summary=resolution_summary,
+        cancel_reason=cancel_reason,
+        reason=reason,
+    )
+    for name, value in plan.changes.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    _save(locked, user=user, reason=plan.summary)
+    _timeline(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
+    _instantiate_checklists(locked, plan.phases_due, user=user, now=now)
+    return locked
+
+
+@transaction.atomic
+def incident_assign_role(
+    *, incident: Incident | int, role: str, assignee, user, now: datetime | None = None
+) -> RoleAssignment:
+    """Give `role` to `assignee`; the previous holder is relieved (kept as history)."""
+    now = _now(now)
+    _validate_choice(role, ResponseRole, "role", "response role")
+    if assignee is None or not assignee.is_active:
+        raise DomainError("Choose an active user for the role.", field="user")
+    locked = _lock(incident)
+    if locked.status in domain.FINAL_STATUSES:
+        raise DomainError(f"Roles cannot change on a {locked.status} incident.")
+    label = ResponseRole(role).label
+    current = RoleAssignment.objects.filter(
+        incident=locked, role=role, relieved_at__isnull=True
+    ).first()
+    if current is not None:
+        if current.user_id == assignee.pk:
+            raise DomainError(f"{assignee.get_username()} is already the {label}.", field="user")
+        current.relieved_at = now
+        _save(current, user=user, reason=f"Handed over to {assignee.get_username()}")
+        _timeline(
+            locked,
+            kind=TimelineKind.ROLE_RELIEVED,
+            text=f"{current.user.get_username()} relieved as {label}",
+            user=user,
+            at=now,
+        )
+    assignment = RoleAssignment(
+        incident=locked, role=role, user=assignee, assigned_at=now, assigned_by=user
+    )
+    _save(assignment, user=user, reason=f"{label} assigned")
+    _timeline(
+        locked,
+        kind=TimelineKind.ROLE_ASSIGNED,
+        text=f"{assignee.get_username()} is {label}",
+        user=user,
+        at=now,
+    )
+    return assignment
+
+
+@transaction.atomic
+def incident_relieve_role(
+    *, assignment: RoleAssignment | int, user, now: datetime | None = None
+) -> RoleAssignment:
+    now = _now(now)
+    pk = assignment.pk if isinstance(assignment, RoleAssignment) else assignment
+    assignment = RoleAssignment.objects.select_related("user").get(pk=pk)
+    locked = _lock(assignment.incident_id)
+    assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=pk)
+    if assignment.relieved_at is not None:
+        raise DomainError("That role assignment has already ended.")
+    assignment.relieved_at = now
+    label = ResponseRole(assignment.role).label
+    _save(assignment, user=user, reason=f"{label} relieved")
+    _timeline(
+        locked,
+        kind=TimelineKind.ROLE_RELIEVED,
+        text=f"{assignment.user.get_username()} relieved as {label}",
+        user=user,
+        at=now,
+    )
+    return assignment
+
+
+@transaction.atomic
+def incident_add_note(
+    *,
+    incident: Incident | int,
+    text: str,
+    user,
+    at: datetime | None = None,
+    now: datetime | None = None,
+) -> TimelineEntry:
+    """A free note on the timeline; `at` may back-date it to when something happened."""
+    now = _now(now)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("A note needs some text.", field="text")
+    if at is not None and at > now:
+        raise DomainError("A note cannot be dated in the future.", field="at")
+    locked = _lock(incident)
+    return _timeline(locked, kind=TimelineKind.NOTE, text=text, user=user, at=at or now)
+
+
+@transaction.atomic
+def checklist_item_set_done(
+    *, item: ChecklistItem | int, done: bool, user, now: datetime | None = None
+) -> ChecklistItem:
+    now = _now(now)
+    pk = item.pk if isinstance(item, ChecklistItem) else item
+    incident_id = ChecklistItem.objects.values_list("incident_id", flat=True).get(pk=pk)
+    locked = _lock(incident_id)
+    item = ChecklistItem.objects.select_for_update().get(pk=pk)
+    if done == item.is_done:
+        return item
+    if done and user is None:
+        raise DomainError("A checklist step is ticked by a person.")
+    item.done_at = now if done else None
+    item.done_by = user if done else None
+    verb = "Done" if done else "Reopened"
+    _save(item, user=user, reason=f"{verb}: {item.text}")
+    _timeline(locked, kind=TimelineKind.CHECKLIST, text=f"{verb}: {item.text}", user=user, at=now)
+    return item

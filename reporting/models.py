@@ -1,0 +1,1 @@
+"""Breach assessments, audit export, KPIs and preparedness (see the compliance issues)."""
