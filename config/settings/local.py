@@ -9,3 +9,5 @@ DEBUG = env_bool("DEBUG", True)
 # A fixed key is fine on a laptop; production refuses to start without SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "harbormaster-local-development-only-key"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns otherwise

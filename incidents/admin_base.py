@@ -1,0 +1,51 @@
+"""Admin building blocks shared by every app: history is evidence, so it is read-only."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """History pages show who, when, why, request id and field-level before/after.
+    Nobody reverts or edits a historical version, and history never reveals an object
+    the viewer may not see (the object must be in this admin's get_queryset)."""
+
+    history_list_display = ["request_id"]
+
+    def _require_visible(self, request, object_id):
+        pk_name = self.model._meta.pk.attname
+        visible = self.get_queryset(request).filter(**{pk_name: object_id}).exists()
+        # Deleted objects' history is shown only to those who see everything.
+        if not visible and not request.user.is_superuser:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("History is read-only.")
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+
+class ReadOnlyAdmin(ReadOnlyHistoryAdmin):
+    """For rows that only services write (timeline, role assignments): listed for search
+    and audit, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+__all__ = ["ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "admin"]
