@@ -1,6 +1,8 @@
 """The admin is staff's main tool. Every state change goes through incidents.services."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -311,6 +313,9 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
+        if obj is not None:
+            # Detection time fixes the reference and the response deadline.
+            fields.append("detected_at")
         if obj is not None and obj.status in domain.FINAL_STATUSES:
             fields += [name for name in IncidentForm.Meta.fields if name not in fields]
         return fields
@@ -552,6 +557,15 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
                 "Already acknowledged or not open: " + ", ".join(skipped),
                 messages.WARNING,
             )
+
+
+# --- users: the stock user admin, with read-only history ---------------------------------
+class UserHistoryAdmin(ReadOnlyHistoryAdmin, BaseUserAdmin):
+    pass
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserHistoryAdmin)
 
 
 # --- reference data and read-only lists ----------------------------------------------------

@@ -300,3 +300,26 @@ class ChecklistItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+# Who was given which group (e.g. Security Lead, which opens every security incident) is
+# audit evidence too: track users and their group membership.
+def _track_users() -> None:
+    from django.contrib.auth import get_user_model
+    from simple_history import register
+
+    from .history import HistoryExtras
+
+    user_model = get_user_model()
+    if not hasattr(user_model, "history"):
+        register(
+            user_model,
+            app="incidents",
+            m2m_fields=["groups"],
+            bases=[HistoryExtras],
+            excluded_fields=["password", "last_login"],
+            cascade_delete_history=False,
+        )
+
+
+_track_users()

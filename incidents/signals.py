@@ -22,3 +22,27 @@ def sync_group_permissions(sender, **kwargs):
     from .permissions import sync_staff_group_permissions
 
     sync_staff_group_permissions(using=kwargs.get("using", "default"))
+
+
+def _update_last_login_without_history(sender, user, **kwargs):
+    # A login is not a change to the person's record; keep it out of the audit history.
+    from django.contrib.auth.models import update_last_login
+
+    user.skip_history_when_saving = True
+    try:
+        update_last_login(sender, user, **kwargs)
+    finally:
+        del user.skip_history_when_saving
+
+
+def _replace_last_login_receiver():
+    from django.contrib.auth.models import update_last_login
+    from django.contrib.auth.signals import user_logged_in
+
+    if user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login"):
+        user_logged_in.connect(
+            _update_last_login_without_history, dispatch_uid="update_last_login_no_history"
+        )
+
+
+_replace_last_login_receiver()

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -478,3 +479,18 @@ def test_reference_admin_pages_render(admin_client):
     ):
         response = admin_client.get(reverse(f"admin:incidents_{name}_changelist"))
         assert response.status_code == 200, name
+
+
+def test_group_membership_changes_are_history_but_logins_are_not(admin_client, client):
+    person = UserFactory(username="new.lead")
+    before = person.history.count()
+    client.force_login(person)  # a login writes last_login, which is not a change
+    client.login(username="new.lead", password="pw")
+    assert person.history.count() == before
+
+    person.groups.add(*Group.objects.filter(name=StaffGroup.SECURITY_LEAD))
+    latest = person.history.first()
+    assert person.history.count() == before + 1
+    assert [row.group.name for row in latest.groups.all()] == [StaffGroup.SECURITY_LEAD]
+    page = admin_client.get(reverse("admin:auth_user_history", args=[person.pk]))
+    assert page.status_code == 200
