@@ -219,9 +219,10 @@ def test_severity_change_in_the_form_recomputes_the_response_deadline(admin_clie
     assert incident.timeline.filter(kind=TimelineKind.SEVERITY_CHANGE).exists()
 
 
-def test_second_editor_gets_a_conflict_instead_of_overwriting(admin_client, admin_user, client):
+def test_second_editor_gets_a_conflict_instead_of_overwriting(admin_client, admin_user):
     incident = open_incident(admin_user)
     other = UserFactory(username="tl.sam", groups=[StaffGroup.TECHNICAL_LEAD])
+    client = Client()
     client.force_login(other)
     first_page = admin_client.get(change_url(incident))
     second_page = client.get(change_url(incident))
