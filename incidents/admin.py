@@ -192,6 +192,10 @@ class OpenFilter(admin.SimpleListFilter):
 class IncidentAdmin(ReadOnlyHistoryAdmin):
     form = IncidentForm
     change_form_template = "admin/incidents/incident/change_form.html"
+
+    class Media:
+        css = {"all": ["incidents/admin.css"]}
+
     list_display = [
         "reference",
         "title",
@@ -220,8 +224,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
     date_hierarchy = "detected_at"
     list_per_page = 50
     show_full_result_count = False
-    autocomplete_fields = []
-    filter_horizontal = ["affected_services"]
+    autocomplete_fields = ["affected_services"]
     actions = ["acknowledge_selected"]
     readonly_fields = [
         "reference",
@@ -591,7 +594,6 @@ class ServiceAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["tier", "customer_facing", "owning_team"]
     search_fields = ["name", "description", "owning_team", "owner__username"]
     list_select_related = ["owner"]
-    autocomplete_fields = []
 
 
 class ChecklistTemplateItemInline(admin.TabularInline):

@@ -241,8 +241,16 @@ def incident_update(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be edited directly: {', '.join(sorted(unknown))}.")
-    if "title" in fields and not (fields["title"] or "").strip():
-        raise DomainError("A title is required.", field="title")
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+        if not fields["title"]:
+            raise DomainError("A title is required.", field="title")
+    if (
+        severity is not None
+        and severity != locked.severity
+        and locked.status in domain.FINAL_STATUSES
+    ):
+        raise DomainError(f"A {locked.status} incident's severity cannot change.", field="severity")
     if "type" in fields:
         _validate_choice(fields["type"], IncidentType, "type", "incident type")
     if "detection_source" in fields:
@@ -257,11 +265,9 @@ def incident_update(
     for name in changed:
         setattr(locked, name, fields[name])
 
-    if severity is not None and severity != locked.severity:
-        locked = _apply_severity(locked, severity=severity, user=user, reason=reason, now=now)
-
     services_changed = False
     if affected_services is not None:
+        affected_services = list(affected_services)  # may be a one-shot iterator
         new_ids = {service.pk for service in affected_services}
         services_changed = new_ids != set(locked.affected_services.values_list("pk", flat=True))
 
@@ -278,6 +284,9 @@ def incident_update(
             locked._change_reason = reason or "Affected services changed"
             locked.affected_services.set(list(affected_services))
         _timeline(locked, kind=TimelineKind.UPDATED, text=text, user=user, at=now)
+    # After the descriptive save, so each history row carries its own reason.
+    if severity is not None and severity != locked.severity:
+        locked = _apply_severity(locked, severity=severity, user=user, reason=reason, now=now)
     return locked
 
 
