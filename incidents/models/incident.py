@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .choices import (
+from ..choices import (
     CATEGORY_BY_TYPE,
     TYPES_BY_CATEGORY,
     Category,
@@ -15,7 +15,7 @@ from .choices import (
     Status,
     TimelineKind,
 )
-from .history import tracked_history
+from ..history import tracked_history
 
 
 class SeverityPolicy(models.Model):
@@ -308,7 +308,7 @@ def _track_users() -> None:
     from django.contrib.auth import get_user_model
     from simple_history import register
 
-    from .history import HistoryExtras
+    from ..history import HistoryExtras
 
     user_model = get_user_model()
     if not hasattr(user_model, "history"):
