@@ -1,5 +1,7 @@
-"""The Celery app. Beat schedules live in the database (django-celery-beat), seeded from
-CELERY_BEAT_SCHEDULE; every clock is a due_at row swept by a beat task, never a countdown."""
+"""The Celery app and the whole beat schedule, in one place.
+
+Every clock is a database row (`due_at`-style column) swept by one of these beat tasks;
+nothing is scheduled as a long countdown or ETA. Run exactly ONE beat process."""
 
 import os
 
@@ -10,3 +12,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("harbormaster")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+EVERY_MINUTE = 60.0
+
+app.conf.beat_schedule = {
+    # Fire escalation levels that are due and mark response-SLA breaches.
+    "dispatch-escalations": {"task": "incidents.dispatch_escalations", "schedule": EVERY_MINUTE},
+    # Send deliveries the fast path missed (broker down, worker lost) and retries.
+    "relay-deliveries": {"task": "incidents.relay_deliveries", "schedule": EVERY_MINUTE},
+    # Report escalations that are due but were not dispatched.
+    "escalation-watchdog": {"task": "incidents.escalation_watchdog", "schedule": 5 * EVERY_MINUTE},
+}

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from . import domain, services
 from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .admin_escalation import overdue_escalation_warning
 from .choices import Status
 from .domain import DomainError
 from .forms import AddNoteForm, AssignRoleForm, ChecklistItemForm, IncidentForm, TransitionForm
@@ -20,6 +21,7 @@ from .models import (
     ChecklistItem,
     ChecklistTemplate,
     ChecklistTemplateItem,
+    EscalationEvent,
     Incident,
     RoleAssignment,
     Service,
@@ -142,6 +144,21 @@ class ChecklistInline(admin.TabularInline):
         )
 
 
+class EscalationInline(admin.TabularInline):
+    model = EscalationEvent
+    verbose_name_plural = "Escalations fired"
+    fields = ["level", "reason", "due_at", "fired_at", "positions", "targets"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # --- filters -------------------------------------------------------------------------------
 class SlaFilter(admin.SimpleListFilter):
     title = "response SLA"
@@ -232,6 +249,8 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
         "category",
         "sla",
         "response_due_at",
+        "sla_breached_at",
+        "next_escalation_at",
         "acknowledged_at",
         "triaged_at",
         "contained_at",
@@ -269,6 +288,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
                 {
                     "fields": [
                         ("response_due_at", "acknowledged_at", "sla"),
+                        ("sla_breached_at", "next_escalation_at"),
                         "triaged_at",
                         "affected_services",
                         "users_affected",
@@ -302,6 +322,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
         return [
             RoleHistoryInline,
             AssignRoleInline,
+            EscalationInline,
             ChecklistInline,
             AddNoteInline,
             TimelineInline,
@@ -309,6 +330,10 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return incident_list_queryset(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        overdue_escalation_warning(request, self)
+        return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         # Incidents are evidence: cancel a false alarm instead of deleting it.

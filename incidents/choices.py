@@ -116,6 +116,7 @@ class TimelineKind(models.TextChoices):
     ROLE_ASSIGNED = "role_assigned", "Role assigned"
     ROLE_RELIEVED = "role_relieved", "Role relieved"
     CHECKLIST = "checklist", "Checklist"
+    ESCALATION = "escalation", "Escalation"
     UPDATED = "updated", "Details updated"
     NOTE = "note", "Note"
 
@@ -134,3 +135,49 @@ class StaffGroup(models.TextChoices):
     SECURITY_LEAD = "Security Lead"
     RESPONDER = "Responder"
     AUDITOR = "Auditor"
+
+
+# --- escalation and delivery ------------------------------------------------------------
+class Position(models.TextChoices):
+    """Who the spec's escalation matrix pages."""
+
+    ON_CALL_ENGINEER = "on_call_engineer", "On-call engineer"
+    ASSIGNED_ENGINEER = "assigned_engineer", "Assigned engineer"
+    TECHNICAL_LEAD = "technical_lead", "Technical Lead"
+    TEAM_LEAD = "team_lead", "Team Lead"
+    INCIDENT_COMMANDER = "incident_commander", "Incident Commander"
+    CTO = "cto", "CTO"
+    CEO = "ceo", "CEO"
+
+
+# Positions that are also response roles: the incident's own holder is paged first.
+ROLE_FOR_POSITION = {
+    Position.TECHNICAL_LEAD: ResponseRole.TECHNICAL_LEAD,
+    Position.INCIDENT_COMMANDER: ResponseRole.INCIDENT_COMMANDER,
+    # The engineer assigned to a P2/P3 is whoever leads it technically.
+    Position.ASSIGNED_ENGINEER: ResponseRole.TECHNICAL_LEAD,
+}
+
+
+class StopCondition(models.TextChoices):
+    RESOLVED = "resolved", "Until resolved"
+    ACKNOWLEDGED = "acknowledged", "Until acknowledged"
+    CONTAINED = "contained", "Until contained"
+
+
+class EscalationReason(models.TextChoices):
+    SCHEDULED = "scheduled", "On schedule"
+    SLA_BREACH = "sla_breach", "Response SLA breached"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat (Slack-compatible webhook)"
+    WEBHOOK = "webhook", "Signed webhook"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"

@@ -167,3 +167,19 @@ CHECKLIST_TEMPLATES = [
         ],
     ),
 ]
+
+# The spec's escalation matrix: (severity, level, delay minutes, positions).
+# Initial response at once, "Escalation (30 min)", "Executive (1 hour)".
+ESCALATION_MATRIX = [
+    ("P0", 1, 0, ["on_call_engineer"]),
+    ("P0", 2, 30, ["technical_lead", "incident_commander"]),
+    ("P0", 3, 60, ["cto", "ceo"]),
+    ("P1", 1, 0, ["on_call_engineer"]),
+    ("P1", 2, 30, ["technical_lead"]),
+    ("P1", 3, 60, ["cto"]),
+    ("P2", 1, 0, ["assigned_engineer"]),
+    ("P2", 2, 30, ["team_lead"]),
+    ("P2", 3, 60, ["technical_lead"]),
+    ("P3", 1, 0, ["assigned_engineer"]),
+    ("P3", 2, 30, ["team_lead"]),
+]

@@ -12,6 +12,11 @@ from django.utils import timezone
 from . import domain
 from .choices import DetectionSource, IncidentType, Phase, ResponseRole, Severity, TimelineKind
 from .domain import ConcurrentModification, DomainError
+from .escalation.services import (
+    escalation_first_check_at,
+    escalation_plan,
+    escalation_reschedule,
+)
 from .models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -186,6 +191,7 @@ def incident_create(
     )
     # Two incidents detected in the same second race for the same reference; the loser
     # retries with the next suffix.
+    incident.next_escalation_at = escalation_first_check_at(incident)
     for _attempt in range(5):
         incident.reference = _next_reference(detected_at)
         try:
@@ -214,6 +220,7 @@ def incident_create(
         at=now,
     )
     _instantiate_checklists(incident, domain.PHASES_ON_ENTRY[incident.status], user=user, now=now)
+    escalation_plan(incident, user=user, now=now, replace=False)
     return incident
 
 
@@ -297,6 +304,8 @@ def _apply_severity(locked: Incident, *, severity: str, user, reason: str, now) 
     locked.response_due_at = domain.response_due_at(locked.detected_at, policy.response_minutes)
     locked.version += 1
     text = f"Severity {old} → {severity}" + (f": {reason}" if reason else "")
+    # The new severity's matrix replaces unfired levels; past-due ones fire at once.
+    escalation_plan(locked, user=user, now=now, replace=True)
     _save(locked, user=user, reason=text)
     _timeline(locked, kind=TimelineKind.SEVERITY_CHANGE, text=text, user=user, at=now)
     return locked
@@ -328,6 +337,7 @@ def incident_acknowledge(
     sla = domain.sla_state(response_due_at=locked.response_due_at, acknowledged_at=now, now=now)
     who = user.get_username() if user else "system"
     text = f"Acknowledged by {who} (response SLA {sla.label})"
+    escalation_reschedule(locked, now=now)
     _save(locked, user=user, reason=text)
     _timeline(locked, kind=TimelineKind.ACKNOWLEDGED, text=text, user=user, at=now)
     return locked
@@ -359,6 +369,7 @@ def incident_transition(
     for name, value in plan.changes.items():
         setattr(locked, name, value)
     locked.version += 1
+    escalation_reschedule(locked, now=now)
     _save(locked, user=user, reason=plan.summary)
     _timeline(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
     _instantiate_checklists(locked, plan.phases_due, user=user, now=now)

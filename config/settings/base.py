@@ -139,7 +139,8 @@ if not CELERY_BROKER_URL:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # With a host part kombu does not warn "No hostname was supplied" on every connect.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -149,7 +150,14 @@ if not CELERY_BROKER_URL:
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis redelivers an unacked task after this many seconds. Every task finishes
+        # well within it, and all are idempotent, so a redelivery is harmless.
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        # Fail fast when Redis is down: the caller's write must not wait on the broker.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -157,9 +165,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# A broker outage must never fail a user's write: give up publishing quickly.
+# A broker outage must never fail a user's write: publishing gives up quickly and the
+# outbox row stays pending for the beat relay.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -168,6 +179,29 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "harbormaster@localhost")
+
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# --- Escalation and notification outbox -----------------------------------------------------
+# Absolute URL of this site, for links in pages and messages.
+HARBORMASTER_BASE_URL = os.environ.get("HARBORMASTER_BASE_URL", "http://127.0.0.1:8000")
+# Slack-compatible incoming webhook that receives every page (empty: no chat messages).
+HARBORMASTER_CHAT_WEBHOOK_URL = os.environ.get("HARBORMASTER_CHAT_WEBHOOK_URL", "")
+# Generic outbound webhook, body signed with HMAC-SHA256 (see docs/notifications.md).
+HARBORMASTER_WEBHOOK_URL = os.environ.get("HARBORMASTER_WEBHOOK_URL", "")
+HARBORMASTER_WEBHOOK_SECRET = os.environ.get("HARBORMASTER_WEBHOOK_SECRET", "")
+HARBORMASTER_HTTP_TIMEOUT_SECONDS = float(os.environ.get("HARBORMASTER_HTTP_TIMEOUT_SECONDS", "10"))
+HARBORMASTER_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("HARBORMASTER_DELIVERY_MAX_ATTEMPTS", "8"))
+HARBORMASTER_DELIVERY_BACKOFF_SECONDS = int(
+    os.environ.get("HARBORMASTER_DELIVERY_BACKOFF_SECONDS", "30")
+)
+HARBORMASTER_DELIVERY_BACKOFF_CAP_SECONDS = int(
+    os.environ.get("HARBORMASTER_DELIVERY_BACKOFF_CAP_SECONDS", "3600")
+)
+# The watchdog complains about escalations due longer ago than this and not dispatched.
+HARBORMASTER_ESCALATION_WATCHDOG_MINUTES = int(
+    os.environ.get("HARBORMASTER_ESCALATION_WATCHDOG_MINUTES", "5")
+)
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

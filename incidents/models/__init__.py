@@ -1,5 +1,13 @@
 """Models of the incidents app, one module per area."""
 
+from .escalation import (
+    ContactPoint,
+    EscalationEvent,
+    EscalationLevel,
+    IncidentEscalationStep,
+    OnCallShift,
+    PositionHolder,
+)
 from .incident import (
     ChecklistItem,
     ChecklistTemplate,
@@ -10,12 +18,20 @@ from .incident import (
     SeverityPolicy,
     TimelineEntry,
 )
+from .outbox import Delivery
 
 __all__ = [
     "ChecklistItem",
     "ChecklistTemplate",
     "ChecklistTemplateItem",
+    "ContactPoint",
+    "Delivery",
+    "EscalationEvent",
+    "EscalationLevel",
     "Incident",
+    "IncidentEscalationStep",
+    "OnCallShift",
+    "PositionHolder",
     "RoleAssignment",
     "Service",
     "SeverityPolicy",

@@ -105,6 +105,12 @@ class Incident(models.Model):
     response_due_at = models.DateTimeField(
         help_text="Acknowledge by this time (detection + the severity's response time)."
     )
+    sla_breached_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the response deadline passed unacknowledged."
+    )
+    # The escalation clock: when the dispatcher must next look at this incident
+    # (next level due, or the response deadline). Null when nothing is pending.
+    next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     affected_services = models.ManyToManyField(Service, blank=True, related_name="incidents")
     users_affected = models.PositiveIntegerField(null=True, blank=True)
