@@ -6,8 +6,14 @@ from .choices import Category, ResponseRole, StaffGroup
 from .models import Incident, RoleAssignment
 
 
+def _is_active_staff(user) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)
+    )
+
+
 def user_sees_all_security(user) -> bool:
-    if not user or not user.is_authenticated or not user.is_active:
+    if not _is_active_staff(user):
         return False
     if user.is_superuser:
         return True
@@ -18,7 +24,7 @@ def incidents_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Security incidents are need-to-know: superusers, the Security Lead group and the
     people holding a role on that incident. Everything else is visible to staff."""
     queryset = Incident.objects.all() if queryset is None else queryset
-    if not user or not user.is_authenticated or not user.is_active:
+    if not _is_active_staff(user):
         return queryset.none()
     if user_sees_all_security(user):
         return queryset
@@ -32,7 +38,7 @@ def incidents_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
 def user_can_see_incident(user, incident: Incident) -> bool:
     if incident.category != Category.SECURITY:
-        return bool(user and user.is_authenticated and user.is_active)
+        return _is_active_staff(user)
     return incidents_visible_to(user, Incident.objects.filter(pk=incident.pk)).exists()
 
 
