@@ -366,6 +366,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
             response_due_at=obj.response_due_at,
             acknowledged_at=obj.acknowledged_at,
             now=timezone.now(),
+            status=obj.status,
         )
         colours = {
             "met": "#2e7d32",

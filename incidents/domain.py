@@ -191,10 +191,17 @@ class SlaState:
 
 
 def sla_state(
-    *, response_due_at: datetime | None, acknowledged_at: datetime | None, now: datetime
+    *,
+    response_due_at: datetime | None,
+    acknowledged_at: datetime | None,
+    now: datetime,
+    status: str | None = None,
 ) -> SlaState:
-    """Response SLA: acknowledged by response_due_at."""
+    """Response SLA: acknowledged by response_due_at. A false alarm cancelled before
+    anyone acknowledged it has no SLA state (it is not overdue for ever)."""
     if response_due_at is None:
+        return SlaState("none", "—", None)
+    if acknowledged_at is None and status in FINAL_STATUSES:
         return SlaState("none", "—", None)
     if acknowledged_at is not None:
         if acknowledged_at <= response_due_at:

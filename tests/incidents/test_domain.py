@@ -504,3 +504,16 @@ def test_category_for_unknown_type(bad):
     with pytest.raises(DomainError) as excinfo:
         domain.category_for_type(bad)
     assert excinfo.value.field == "type"
+
+
+def test_sla_state_of_a_false_alarm_cancelled_before_acknowledgement():
+    due = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    later = due + timedelta(days=3)
+    cancelled = domain.sla_state(
+        response_due_at=due, acknowledged_at=None, now=later, status=Status.CANCELLED
+    )
+    assert cancelled.code == "none"
+    still_open = domain.sla_state(
+        response_due_at=due, acknowledged_at=None, now=later, status=Status.TRIAGED
+    )
+    assert still_open.code == "overdue"
