@@ -181,3 +181,15 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+# --- alert ingestion ----------------------------------------------------------------------
+class AlertSource(models.TextChoices):
+    CLOUDWATCH = "cloudwatch", "CloudWatch (SNS)"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    GENERIC = "generic", "Generic webhook"
+
+
+class AlertStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"

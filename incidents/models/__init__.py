@@ -1,5 +1,6 @@
 """Models of the incidents app, one module per area."""
 
+from .alerts import Alert, AlertGroup, RoutingRule, SnsSubscription
 from .escalation import (
     ContactPoint,
     EscalationEvent,
@@ -21,6 +22,8 @@ from .incident import (
 from .outbox import Delivery
 
 __all__ = [
+    "Alert",
+    "AlertGroup",
     "ChecklistItem",
     "ChecklistTemplate",
     "ChecklistTemplateItem",
@@ -33,7 +36,9 @@ __all__ = [
     "OnCallShift",
     "PositionHolder",
     "RoleAssignment",
+    "RoutingRule",
     "Service",
     "SeverityPolicy",
+    "SnsSubscription",
     "TimelineEntry",
 ]
