@@ -193,3 +193,5 @@ class AlertSource(models.TextChoices):
 class AlertStatus(models.TextChoices):
     FIRING = "firing", "Firing"
     RESOLVED = "resolved", "Resolved"
+    # CloudWatch INSUFFICIENT_DATA: stored, acts on nothing.
+    NO_DATA = "no_data", "Insufficient data"
