@@ -1,0 +1,220 @@
+"""Turn what monitoring sends into NormalizedAlert values. Pure: no ORM, no clock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..choices import AlertSource, AlertStatus, Severity
+
+
+class PayloadError(ValueError):
+    """The body is not what the sender's format says; `errors` maps fields to messages."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True)
+class NormalizedAlert:
+    source: str
+    fingerprint: str
+    status: str
+    name: str
+    summary: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    namespace: str = ""
+    external_id: str = ""
+    severity: str = ""  # an explicit P0–P3 from the sender, when it gives one
+    incident_type: str = ""
+    payload: dict = field(default_factory=dict)
+
+    def get_source_label(self) -> str:
+        return AlertSource(self.source).label
+
+
+def _require(data: dict, key: str, where: str = "") -> Any:
+    value = data.get(key)
+    if value in (None, ""):
+        path = f"{where}.{key}" if where else key
+        raise PayloadError(f"Missing {path}.", {path: ["This field is required."]})
+    return value
+
+
+def _object(value: Any, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{path} must be a JSON object.", {path: ["Expected an object."]})
+    return value
+
+
+# --- Amazon SNS + CloudWatch ---------------------------------------------------------------
+SNS_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
+CLOUDWATCH_STATES = {
+    "ALARM": AlertStatus.FIRING,
+    "OK": AlertStatus.RESOLVED,
+    "INSUFFICIENT_DATA": AlertStatus.NO_DATA,
+}
+
+
+@dataclass(frozen=True)
+class SnsMessage:
+    type: str
+    message_id: str
+    topic_arn: str
+    body: dict
+
+
+def parse_sns(body: Any) -> SnsMessage:
+    body = _object(body, "body")
+    message_type = _require(body, "Type")
+    if message_type not in SNS_TYPES:
+        raise PayloadError(
+            f"Unsupported SNS message type {message_type!r}.",
+            {"Type": [f"Expected one of {', '.join(SNS_TYPES)}."]},
+        )
+    return SnsMessage(
+        type=message_type,
+        message_id=_require(body, "MessageId"),
+        topic_arn=_require(body, "TopicArn"),
+        body=body,
+    )
+
+
+def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
+    """An SNS Notification whose Message is a CloudWatch alarm state change (JSON string)."""
+    raw = _require(sns.body, "Message")
+    try:
+        alarm = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as error:
+        raise PayloadError(
+            f"Message is not JSON: {error.msg} at position {error.pos}.",
+            {"Message": ["Expected a CloudWatch alarm as a JSON string."]},
+        ) from None
+    alarm = _object(alarm, "Message")
+    name = _require(alarm, "AlarmName", "Message")
+    state = _require(alarm, "NewStateValue", "Message")
+    if state not in CLOUDWATCH_STATES:
+        raise PayloadError(
+            f"Unknown alarm state {state!r}.",
+            {"Message.NewStateValue": ["Expected ALARM, OK or INSUFFICIENT_DATA."]},
+        )
+    trigger = alarm.get("Trigger") if isinstance(alarm.get("Trigger"), dict) else {}
+    account = str(alarm.get("AWSAccountId", ""))
+    region = str(alarm.get("Region", ""))
+    # The alarm ARN identifies the alarm; older messages lack it.
+    fingerprint = alarm.get("AlarmArn") or f"{account}:{region}:{name}"
+    labels = {
+        "alarm_name": name,
+        "account": account,
+        "region": region,
+        "namespace": str(trigger.get("Namespace", "")),
+        "metric": str(trigger.get("MetricName", "")),
+    }
+    for dimension in trigger.get("Dimensions") or []:
+        if isinstance(dimension, dict) and dimension.get("name"):
+            labels[f"dimension:{dimension['name']}"] = str(dimension.get("value", ""))
+    summary = "\n".join(
+        part for part in (alarm.get("AlarmDescription"), alarm.get("NewStateReason")) if part
+    )
+    return NormalizedAlert(
+        source=AlertSource.CLOUDWATCH,
+        fingerprint=fingerprint,
+        status=CLOUDWATCH_STATES[state],
+        name=name,
+        summary=summary,
+        labels={k: v for k, v in labels.items() if v},
+        namespace=labels["namespace"],
+        external_id=sns.message_id,
+        payload=sns.body,
+    )
+
+
+# --- Prometheus Alertmanager ---------------------------------------------------------------
+def parse_alertmanager(body: Any) -> list[NormalizedAlert]:
+    """Alertmanager webhook, version 4: a group of alerts, each firing or resolved."""
+    body = _object(body, "body")
+    version = str(body.get("version", ""))
+    if version != "4":
+        raise PayloadError(
+            f"Unsupported Alertmanager webhook version {version or '(none)'}.",
+            {"version": ['Expected "4".']},
+        )
+    alerts = body.get("alerts")
+    if not isinstance(alerts, list) or not alerts:
+        raise PayloadError("No alerts in the payload.", {"alerts": ["Expected a non-empty list."]})
+    common = body.get("commonLabels") if isinstance(body.get("commonLabels"), dict) else {}
+    result = []
+    for index, alert in enumerate(alerts):
+        where = f"alerts[{index}]"
+        alert = _object(alert, where)
+        labels = {**common, **(_object(alert.get("labels") or {}, f"{where}.labels"))}
+        annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+        status = alert.get("status")
+        if status not in (AlertStatus.FIRING, AlertStatus.RESOLVED):
+            raise PayloadError(
+                f"{where}.status must be firing or resolved.",
+                {f"{where}.status": ["Expected firing or resolved."]},
+            )
+        fingerprint = alert.get("fingerprint") or _label_fingerprint(labels)
+        name = labels.get("alertname") or "Alertmanager alert"
+        result.append(
+            NormalizedAlert(
+                source=AlertSource.ALERTMANAGER,
+                fingerprint=str(fingerprint),
+                status=status,
+                name=str(name),
+                summary=str(annotations.get("summary") or annotations.get("description") or ""),
+                labels={str(k): str(v) for k, v in labels.items()},
+                payload={"group": {k: v for k, v in body.items() if k != "alerts"}, "alert": alert},
+            )
+        )
+    return result
+
+
+def _label_fingerprint(labels: dict) -> str:
+    canonical = json.dumps(labels, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# --- the documented generic format -------------------------------------------------------
+def parse_generic(body: Any) -> NormalizedAlert:
+    """{"title", "severity"?, "fingerprint"?, "status"?, "details"?, "type"?, "id"?}"""
+    body = _object(body, "body")
+    errors: dict[str, list[str]] = {}
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip():
+        errors["title"] = ["This field is required."]
+    severity = body.get("severity", "")
+    if severity and severity not in Severity.values:
+        errors["severity"] = [f"Expected one of {', '.join(Severity.values)}."]
+    status = body.get("status", AlertStatus.FIRING)
+    if status not in (AlertStatus.FIRING, AlertStatus.RESOLVED):
+        errors["status"] = ["Expected firing or resolved."]
+    details = body.get("details", {})
+    if not isinstance(details, dict):
+        errors["details"] = ["Expected an object."]
+    from ..choices import IncidentType
+
+    incident_type = body.get("type", "")
+    if incident_type and incident_type not in IncidentType.values:
+        errors["type"] = ["Unknown incident type."]
+    if errors:
+        raise PayloadError("The alert is not valid.", errors)
+    fingerprint = body.get("fingerprint") or _label_fingerprint({"title": title.strip()})
+    labels = {str(k): str(v) for k, v in details.items() if isinstance(v, str | int | float)}
+    return NormalizedAlert(
+        source=AlertSource.GENERIC,
+        fingerprint=str(fingerprint)[:255],
+        status=status,
+        name=title.strip()[:255],
+        summary=str(body.get("summary") or details.get("summary") or ""),
+        labels=labels,
+        external_id=str(body.get("id") or "")[:200],
+        severity=severity,
+        incident_type=incident_type,
+        payload=body,
+    )

@@ -1,0 +1,183 @@
+"""Ingest normalized alerts: store raw, group by fingerprint, open or append, recover.
+
+One transaction per alert. The AlertGroup row (unique per source + fingerprint) is locked
+first, so concurrent deliveries of the same new alert open exactly one incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .. import domain, services
+from ..choices import AlertSource, AlertStatus, DetectionSource, IncidentType, Severity
+from ..models import Alert, AlertGroup, Incident, RoutingRule, SnsSubscription
+from .parsers import NormalizedAlert, SnsMessage
+from .routing import RuleSpec, choose_rule
+
+DEFAULT_DETECTION_SOURCE = {
+    AlertSource.CLOUDWATCH: DetectionSource.CLOUDWATCH_ALARM,
+    AlertSource.ALERTMANAGER: DetectionSource.APM,
+    AlertSource.GENERIC: DetectionSource.APM,
+}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    alert_id: int
+    action: str  # opened | appended | recovered | resolved | duplicate | recorded
+    incident_reference: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "alert_id": self.alert_id,
+            "action": self.action,
+            "incident": self.incident_reference,
+        }
+
+
+def _rules() -> tuple[list[RuleSpec], dict[int, RoutingRule]]:
+    rows = list(RoutingRule.objects.filter(active=True).prefetch_related("services"))
+    specs = [
+        RuleSpec(
+            id=row.pk,
+            priority=row.priority,
+            is_default=row.is_default,
+            source=row.source,
+            match_name=row.match_name,
+            match_namespace=row.match_namespace,
+            match_labels=row.match_labels or {},
+        )
+        for row in rows
+    ]
+    return specs, {row.pk: row for row in rows}
+
+
+def _locked_group(alert: NormalizedAlert, now: datetime) -> AlertGroup:
+    try:
+        with transaction.atomic():
+            AlertGroup.objects.create(
+                source=alert.source,
+                fingerprint=alert.fingerprint,
+                status=alert.status,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+    except IntegrityError:
+        pass  # it exists (maybe created by a concurrent delivery a moment ago)
+    return AlertGroup.objects.select_for_update().get(
+        source=alert.source, fingerprint=alert.fingerprint
+    )
+
+
+def _open_incident(group: AlertGroup) -> Incident | None:
+    if group.incident_id is None:
+        return None
+    incident = Incident.objects.get(pk=group.incident_id)
+    return incident if incident.status in domain.OPEN_STATUSES else None
+
+
+@transaction.atomic
+def alert_ingest(
+    alert: NormalizedAlert, *, now: datetime | None = None, actor: str = ""
+) -> IngestOutcome:
+    now = now or timezone.now()
+    via = f" (via {actor})" if actor else ""
+    if alert.external_id:
+        earlier = Alert.objects.filter(source=alert.source, external_id=alert.external_id).first()
+        if earlier is not None:  # the sender retried a delivery we already have
+            reference = earlier.incident.reference if earlier.incident_id else None
+            return IngestOutcome(earlier.pk, "duplicate", reference)
+
+    group = _locked_group(alert, now)
+    specs, rows = _rules()
+    spec = choose_rule(specs, alert)
+    rule = rows.get(spec.id) if spec else None
+    incident = _open_incident(group)
+    action = "recorded"
+
+    if alert.status == AlertStatus.FIRING:
+        if incident is None:
+            incident = services.incident_create(
+                title=alert.name[:200],
+                summary=alert.summary,
+                severity=alert.severity or (rule.severity if rule else Severity.P2),
+                type=alert.incident_type or (rule.type if rule else IncidentType.SERVICE_OUTAGE),
+                detection_source=(rule.detection_source if rule else "")
+                or DEFAULT_DETECTION_SOURCE[alert.source],
+                affected_services=list(rule.services.all()) if rule else [],
+                user=None,
+                now=now,
+                reason=f"Opened by {alert.get_source_label()} alert {alert.name}{via}",
+            )
+            action = "opened"
+        else:
+            services.incident_add_note(
+                incident=incident,
+                text=f"Alert repeated: {alert.name} ({group.occurrences + 1} occurrences){via}",
+                user=None,
+                now=now,
+            )
+            action = "appended"
+        group.status = AlertStatus.FIRING
+    elif alert.status == AlertStatus.RESOLVED:
+        group.status = AlertStatus.RESOLVED
+        if incident is not None:
+            services.incident_add_note(
+                incident=incident, text=f"Recovered: {alert.name}{via}", user=None, now=now
+            )
+            action = "recovered"
+            if rule and rule.auto_resolve and _all_recovered(incident, group):
+                services.incident_transition(
+                    incident=incident,
+                    to_status="resolved",
+                    resolution_summary="Auto-resolved: every alert in this incident recovered.",
+                    user=None,
+                    now=now,
+                )
+                action = "resolved"
+
+    record = Alert.objects.create(
+        source=alert.source,
+        external_id=alert.external_id,
+        fingerprint=alert.fingerprint,
+        status=alert.status,
+        name=alert.name[:255],
+        summary=alert.summary,
+        labels=alert.labels,
+        payload=alert.payload,
+        received_at=now,
+        group=group,
+        incident=incident,
+        rule=rule,
+        opened_incident=action == "opened",
+    )
+    group.incident = incident if incident is not None else group.incident
+    group.occurrences += 1
+    group.last_seen_at = now
+    group.save()
+    return IngestOutcome(record.pk, action, incident.reference if incident else None)
+
+
+def _all_recovered(incident: Incident, just_recovered: AlertGroup) -> bool:
+    others = AlertGroup.objects.filter(incident=incident).exclude(pk=just_recovered.pk)
+    return not others.filter(status=AlertStatus.FIRING).exists()
+
+
+@transaction.atomic
+def sns_subscription_record(sns: SnsMessage, *, now: datetime | None = None) -> SnsSubscription:
+    """Keep a SubscriptionConfirmation for a person to confirm (idempotent per MessageId)."""
+    now = now or timezone.now()
+    subscription, _ = SnsSubscription.objects.get_or_create(
+        message_id=sns.message_id,
+        defaults={
+            "topic_arn": sns.topic_arn,
+            "subscribe_url": sns.body.get("SubscribeURL", ""),
+            "token": sns.body.get("Token", ""),
+            "payload": sns.body,
+            "received_at": now,
+        },
+    )
+    return subscription
