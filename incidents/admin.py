@@ -669,3 +669,7 @@ class RoleAssignmentAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         visible = incidents_visible_to(request.user)
         return super().get_queryset(request).filter(incident__in=visible.values("pk"))
+
+
+# Admins of the other areas register themselves on import.
+from . import admin_alerts  # noqa: E402, F401

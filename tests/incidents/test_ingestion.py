@@ -124,6 +124,7 @@ def test_routing_picks_first_matching_rule_then_default():
 
 # --- services (database) -------------------------------------------------------------------
 
+
 def cloudwatch(state="ALARM", name="checkout-5xx-high", message_id=None):
     sns = parsers.parse_sns(sns_notification(cloudwatch_alarm(name=name, state=state), message_id))
     return parsers.parse_cloudwatch_alarm(sns)
@@ -248,3 +249,50 @@ def test_subscription_confirmation_is_kept_for_a_person():
     again = sns_subscription_record(sns, now=T0)
     assert first.pk == again.pk
     assert SnsSubscription.objects.get().subscribe_url.startswith("https://sns.eu-west-1")
+
+
+# --- admin -------------------------------------------------------------------------------
+@pytest.fixture
+def root_client(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    return client
+
+
+@pytest.mark.django_db
+def test_routing_rule_with_a_broken_pattern_is_a_form_error(root_client):
+    response = root_client.post(
+        "/admin/incidents/routingrule/add/",
+        {
+            "name": "Broken",
+            "priority": "5",
+            "active": "on",
+            "match_name": "[unclosed",
+            "match_labels": "{}",
+            "severity": "P1",
+            "type": "service_outage",
+        },
+    )
+    assert response.status_code == 200
+    assert "Not a valid regular expression" in response.content.decode()
+    assert not RoutingRule.objects.filter(name="Broken").exists()
+
+
+@pytest.mark.django_db
+def test_alert_pages_and_confirming_a_subscription(root_client):
+    alert_ingest(cloudwatch(), now=T0)
+    sns_subscription_record(parsers.parse_sns(sns_subscription_confirmation("sub-9")), now=T0)
+    for name in ("alert", "alertgroup", "routingrule", "snssubscription"):
+        assert root_client.get(f"/admin/incidents/{name}/").status_code == 200, name
+    page = root_client.get("/admin/incidents/snssubscription/").content.decode()
+    assert "Action=ConfirmSubscription" in page
+    subscription = SnsSubscription.objects.get()
+    response = root_client.post(
+        "/admin/incidents/snssubscription/",
+        {"action": "mark_confirmed", "_selected_action": [subscription.pk]},
+    )
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.confirmed_at is not None
+    assert subscription.confirmed_by.username == "root"

@@ -1,0 +1,147 @@
+"""Admin for alerts as received, their grouping, routing rules and SNS confirmations."""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .models import Alert, AlertGroup, RoutingRule, SnsSubscription
+from .selectors import incidents_visible_to
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "name",
+            "priority",
+            "active",
+            "is_default",
+            "source",
+            "match_name",
+            "match_namespace",
+            "match_labels",
+            "severity",
+            "type",
+            "detection_source",
+            "services",
+            "auto_resolve",
+        ]
+
+    def clean_match_name(self):
+        pattern = self.cleaned_data["match_name"]
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise forms.ValidationError(f"Not a valid regular expression: {error}.") from None
+        return pattern
+
+    def clean_match_labels(self):
+        labels = self.cleaned_data["match_labels"] or {}
+        if not isinstance(labels, dict) or not all(isinstance(k, str) for k in labels):
+            raise forms.ValidationError(
+                'Give an object of label: value, e.g. {"severity": "critical"}.'
+            )
+        return labels
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(ReadOnlyHistoryAdmin):
+    form = RoutingRuleForm
+    list_display = [
+        "name",
+        "priority",
+        "active",
+        "is_default",
+        "source",
+        "match_name",
+        "match_labels",
+        "severity",
+        "type",
+        "auto_resolve",
+    ]
+    list_filter = ["active", "source", "severity", "auto_resolve"]
+    search_fields = ["name", "match_name", "match_namespace"]
+    filter_horizontal = ["services"]
+    ordering = ["priority", "name"]
+
+
+def _visible(request, queryset):
+    if request.user.is_superuser:
+        return queryset
+    visible = incidents_visible_to(request.user).values("pk")
+    # Alerts that opened nothing are operational data, not need-to-know.
+    return queryset.filter(incident__isnull=True) | queryset.filter(incident__in=visible)
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = [
+        "received_at",
+        "source",
+        "status",
+        "name",
+        "incident",
+        "rule",
+        "opened_incident",
+    ]
+    list_filter = [
+        "source",
+        "status",
+        "opened_incident",
+        ("received_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["name", "fingerprint", "external_id", "incident__reference"]
+    list_select_related = ["incident", "rule"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return _visible(request, super().get_queryset(request))
+
+
+@admin.register(AlertGroup)
+class AlertGroupAdmin(ReadOnlyAdmin):
+    list_display = ["source", "fingerprint", "status", "incident", "occurrences", "last_seen_at"]
+    list_filter = ["source", "status"]
+    search_fields = ["fingerprint", "incident__reference"]
+    list_select_related = ["incident"]
+
+    def get_queryset(self, request):
+        return _visible(request, super().get_queryset(request))
+
+
+@admin.register(SnsSubscription)
+class SnsSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "topic_arn", "subscribe_link", "confirmed_at", "confirmed_by"]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["topic_arn", "message_id"]
+    actions = ["mark_confirmed"]
+
+    @admin.display(description="Subscribe URL")
+    def subscribe_link(self, obj):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener noreferrer">Confirm at AWS</a>',
+            obj.subscribe_url,
+        )
+
+    def has_mark_confirmed_permission(self, request):
+        return request.user.has_perm("incidents.change_snssubscription")
+
+    @admin.action(
+        description="Mark as confirmed (after opening its Subscribe URL)",
+        permissions=["mark_confirmed"],
+    )
+    def mark_confirmed(self, request, queryset):
+        count = 0
+        for subscription in queryset.filter(confirmed_at__isnull=True):
+            subscription.confirmed_at = timezone.now()
+            subscription.confirmed_by = request.user
+            subscription._history_user = request.user
+            subscription._change_reason = "Confirmed at AWS by a person"
+            subscription.save()
+            count += 1
+        self.message_user(request, f"Marked {count} subscription(s) confirmed.", messages.SUCCESS)
