@@ -203,6 +203,14 @@ HARBORMASTER_ESCALATION_WATCHDOG_MINUTES = int(
     os.environ.get("HARBORMASTER_ESCALATION_WATCHDOG_MINUTES", "5")
 )
 
+# --- Alert ingestion ---------------------------------------------------------------------
+# Verify Amazon SNS signatures on /api/v1/ingest/cloudwatch/ (recommended in production).
+HARBORMASTER_SNS_VERIFY_SIGNATURES = env_bool("HARBORMASTER_SNS_VERIFY_SIGNATURES", False)
+HARBORMASTER_SNS_CERT_HOST_PATTERN = os.environ.get(
+    "HARBORMASTER_SNS_CERT_HOST_PATTERN", r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+)
+HARBORMASTER_SNS_CERT_SCHEMES = ("https",)
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
