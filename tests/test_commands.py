@@ -1,0 +1,388 @@
+"""`manage.py bootstrap` (superuser + demo data, idempotent) and `manage.py runstack`
+(web + worker + beat in one foreground process)."""
+
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+
+from incidents import demo
+from incidents.models import Incident
+from tests.factories import IncidentFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+SUPERUSER_ENV = ("DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD", "DJANGO_SUPERUSER_EMAIL")
+PRINTED_PASSWORD = re.compile(r'Created superuser "(?P<user>[^"]+)" with password: (?P<pw>\S+)')
+
+
+@pytest.fixture(autouse=True)
+def no_superuser_env(monkeypatch):
+    for name in SUPERUSER_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def bootstrap(*args: str) -> str:
+    out = StringIO()
+    call_command("bootstrap", *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def fake_demo(monkeypatch):
+    """Stands in for incidents.demo.load_demo_dataset and records how it was called."""
+    calls = []
+
+    def load_demo_dataset(*, password, stdout=None):
+        calls.append({"password": password, "stdout": stdout})
+        IncidentFactory()
+        return ["demo.commander", "demo.auditor"]
+
+    monkeypatch.setattr(demo, "load_demo_dataset", load_demo_dataset)
+    return calls
+
+
+# --- bootstrap: the superuser -----------------------------------------------------------
+@pytest.mark.django_db
+def test_bootstrap_creates_admin_and_prints_its_password_once(fake_demo):
+    first = bootstrap("--no-demo")
+    match = PRINTED_PASSWORD.search(first)
+    assert match, first
+    assert match["user"] == "admin"
+    password = match["pw"]
+    assert len(password) >= 12
+
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.is_active
+    assert admin.check_password(password)
+
+    second = bootstrap("--no-demo")
+    assert password not in second
+    assert 'Superuser "admin" already exists' in second
+    assert "manage.py changepassword admin" in second
+    assert get_user_model().objects.count() == 1
+    admin.refresh_from_db()
+    assert admin.check_password(password), "a second run must not change the password"
+
+
+@pytest.mark.django_db
+def test_bootstrap_writes_a_history_row_with_a_reason():
+    bootstrap("--no-demo")
+    admin = get_user_model().objects.get(username="admin")
+    record = admin.history.get()
+    assert record.history_type == "+"
+    assert record.history_change_reason == "Created by manage.py bootstrap"
+
+
+@pytest.mark.django_db
+def test_bootstrap_uses_the_django_superuser_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "harbor.ops")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-env-password-9431")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "ops@harborlist.example")
+
+    out = bootstrap("--no-demo")
+    assert "a-long-env-password-9431" not in out, "a password from the environment is not echoed"
+    assert 'Created superuser "harbor.ops"' in out
+
+    user = get_user_model().objects.get()
+    assert user.username == "harbor.ops"
+    assert user.email == "ops@harborlist.example"
+    assert user.is_superuser and user.is_staff
+    assert user.check_password("a-long-env-password-9431")
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "another-password-entirely")
+    again = bootstrap("--no-demo")
+    assert "already exists" in again
+    user.refresh_from_db()
+    assert user.check_password("a-long-env-password-9431"), "an existing user is left alone"
+    assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bootstrap_generates_a_password_for_an_env_username_without_one(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "chief")
+    match = PRINTED_PASSWORD.search(bootstrap("--no-demo"))
+    assert match and match["user"] == "chief"
+    assert get_user_model().objects.get(username="chief").check_password(match["pw"])
+
+
+# --- bootstrap: demo data ---------------------------------------------------------------
+@pytest.mark.django_db
+def test_bootstrap_loads_demo_data_once_into_an_empty_database(fake_demo):
+    out = bootstrap()
+    password = PRINTED_PASSWORD.search(out)["pw"]
+    assert len(fake_demo) == 1
+    assert fake_demo[0]["password"] == password, "demo users share the admin's password"
+    assert fake_demo[0]["stdout"] is not None
+    assert "Demo users: demo.commander, demo.auditor" in out
+
+    again = bootstrap()
+    assert len(fake_demo) == 1, "demo data is loaded only while there are no incidents"
+    assert "already has incidents" in again
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bootstrap_never_loads_demo_data_into_a_database_with_incidents(fake_demo):
+    IncidentFactory()
+    bootstrap()
+    assert fake_demo == []
+
+
+@pytest.mark.django_db
+def test_bootstrap_never_loads_demo_data_when_not_allowed(fake_demo, settings):
+    settings.HARBORMASTER_ALLOW_DEMO_DATA = False
+    out = bootstrap()
+    assert fake_demo == []
+    assert "not loaded" in out
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_bootstrap_never_loads_demo_data_under_production_settings(fake_demo, settings):
+    settings.HARBORMASTER_ALLOW_DEMO_DATA = True  # even if someone turned it on
+    # Last: each override_settings layer shadows SETTINGS_MODULE of the ones below it.
+    settings.SETTINGS_MODULE = "config.settings.production"
+    bootstrap()
+    assert fake_demo == []
+
+
+@pytest.mark.django_db
+def test_bootstrap_prints_a_fresh_demo_password_when_the_admin_already_existed(fake_demo):
+    get_user_model().objects.create_superuser("admin", password="known-only-to-its-owner")
+    out = bootstrap()
+    assert len(fake_demo) == 1
+    demo_password = fake_demo[0]["password"]
+    assert demo_password and demo_password != "known-only-to-its-owner"
+    assert f"Demo users' password (shown only this once): {demo_password}" in out
+
+
+@pytest.mark.django_db
+def test_bootstrap_with_the_real_demo_loader(django_user_model):
+    out = bootstrap()
+    password = PRINTED_PASSWORD.search(out)["pw"]
+    assert Incident.objects.count() >= 10
+    assert set(Incident.objects.values_list("status", flat=True)) >= {
+        "detected",
+        "investigating",
+        "resolved",
+        "closed",
+    }
+    usernames = re.search(r"^Demo users: (.+)$", out, re.MULTILINE)[1].split(", ")
+    assert len(usernames) >= 6
+    for username in usernames:
+        assert authenticate(username=username, password=password) is not None, username
+
+    count = Incident.objects.count()
+    bootstrap()
+    assert Incident.objects.count() == count
+
+
+# --- runstack ---------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def process_tree(root: int) -> list[int]:
+    """Every live descendant of `root`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state != "Z":
+            children.setdefault(int(ppid), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class Stack:
+    """`manage.py runstack` in a subprocess, its output collected line by line."""
+
+    def __init__(self, env: dict[str, str]):
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runstack", "--stop-timeout", "15"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def output(self) -> str:
+        while not self._queue.empty():
+            line = self._queue.get_nowait()
+            if line is not None:
+                self.lines.append(line)
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = 45) -> re.Match:
+        """The first line, printed so far or within `timeout`, that matches `pattern`."""
+        for line in self.lines:
+            if match := re.search(pattern, line):
+                return match
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            self.lines.append(line)
+            if match := re.search(pattern, line):
+                return match
+        pytest.fail(f"runstack never printed {pattern!r}:\n{self.output()}")
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def stack_base_env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", *SUPERUSER_ENV)
+    }
+    return env | {"DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture(scope="module")
+def migrated_var_dir(tmp_path_factory) -> Path:
+    """A migrated SQLite database with the admin user, made once for the runstack tests."""
+    var_dir = tmp_path_factory.mktemp("stack") / "var"
+    env = stack_base_env() | {"HARBORMASTER_VAR_DIR": str(var_dir)}
+    for args in (["migrate", "--no-input", "-v", "0"], ["bootstrap", "--no-demo"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    return var_dir
+
+
+@pytest.fixture
+def stack_env(tmp_path, migrated_var_dir):
+    """A private var dir (SQLite copy, filesystem broker) and a free port."""
+    var_dir = tmp_path / "var"
+    var_dir.mkdir()
+    # The migrating process has exited, so the WAL was checkpointed into the main file.
+    shutil.copy2(migrated_var_dir / "harbormaster.sqlite3", var_dir / "harbormaster.sqlite3")
+    return stack_base_env() | {"HARBORMASTER_VAR_DIR": str(var_dir), "PORT": str(free_port())}
+
+
+@pytest.fixture
+def start_stack():
+    stacks: list[Stack] = []
+
+    def start(env):
+        stacks.append(Stack(env))
+        return stacks[-1]
+
+    yield start
+    for stack in stacks:  # never leave a stack behind, whatever the test did
+        tree = process_tree(stack.process.pid)
+        stack.kill()
+        for pid in tree:
+            if is_running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_runstack_serves_and_stops_web_worker_and_beat_on_ctrl_c(stack_env, start_stack):
+    port = stack_env["PORT"]
+    stack = start_stack(stack_env)
+    url = stack.wait_for(r"Admin: (http://\S+/admin/)", timeout=60)[1]
+    assert url == f"http://localhost:{port}/admin/"
+    stack.wait_for(r"Login: log in as admin\b", timeout=5)
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=5) as response:
+        assert response.status == 200
+    stack.wait_for(r"^worker \| .*ready\.", timeout=30)
+
+    children = process_tree(stack.process.pid)
+    roles = {"runserver": False, " worker ": False, " beat ": False}
+    for pid in children:
+        for role in roles:
+            roles[role] |= role in cmdline(pid)
+    assert all(roles.values()), (roles, [cmdline(pid) for pid in children])
+
+    stack.process.send_signal(signal.SIGINT)
+    assert stack.process.wait(timeout=30) == 0, stack.output()
+    output = stack.output()
+    assert "runstack | stopped." in output
+    assert "Warm shutdown" in output  # the worker was asked to finish, not killed
+    leftovers = [(pid, cmdline(pid)) for pid in children if is_running(pid)]
+    assert leftovers == []
+
+
+def test_runstack_stops_everything_and_fails_when_a_child_dies(stack_env, start_stack):
+    stack = start_stack(stack_env)
+    stack.wait_for(r"Admin: http://", timeout=60)
+    children = process_tree(stack.process.pid)
+    beat = next(pid for pid in children if " beat " in cmdline(pid))
+
+    os.kill(beat, signal.SIGKILL)
+    returncode = stack.process.wait(timeout=30)
+    assert returncode != 0
+    assert re.search(r"beat \(exit -9\) stopped unexpectedly", stack.output())
+    assert [pid for pid in children if is_running(pid)] == []
+
+
+def test_runstack_refuses_production_settings(settings):
+    settings.SETTINGS_MODULE = "config.settings.production"
+    with pytest.raises(CommandError, match="runstack is for local use"):
+        call_command("runstack", stdout=StringIO())
