@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
 def healthz(request):
@@ -16,4 +17,15 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # REST API: OpenAPI schema, offline docs (assets from drf-spectacular-sidecar), v1.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/ingest/", include("incidents.api.ingest_urls")),
+    path("api/v1/", include("incidents.api.urls")),
 ]
+
+# Under /api/ these answer in the API's JSON error shape; elsewhere Django's pages.
+handler400 = "incidents.api.errors.handler400"
+handler403 = "incidents.api.errors.handler403"
+handler404 = "incidents.api.errors.handler404"
+handler500 = "incidents.api.errors.handler500"

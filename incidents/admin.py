@@ -672,4 +672,4 @@ class RoleAssignmentAdmin(ReadOnlyAdmin):
 
 
 # Admins of the other areas register themselves on import.
-from . import admin_alerts  # noqa: E402, F401
+from . import admin_alerts, admin_api  # noqa: E402, F401

@@ -242,8 +242,8 @@ def incident_update(
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentModification(
             f"{locked.reference} was changed by someone else while you were editing "
-            f"(your version {expected_version}, now {locked.version}). Reload the page "
-            "to see their changes, then apply yours again."
+            f"(your version {expected_version}, now {locked.version}). Load it again to "
+            "see their changes, then apply yours."
         )
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -426,6 +426,8 @@ def incident_relieve_role(
     pk = assignment.pk if isinstance(assignment, RoleAssignment) else assignment
     assignment = RoleAssignment.objects.select_related("user").get(pk=pk)
     locked = _lock(assignment.incident_id)
+    if locked.status in domain.FINAL_STATUSES:
+        raise DomainError(f"Roles cannot change on a {locked.status} incident.")
     assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=pk)
     if assignment.relieved_at is not None:
         raise DomainError("That role assignment has already ended.")

@@ -27,3 +27,24 @@ def now():
     from django.utils import timezone
 
     return timezone.now().replace(microsecond=0)
+
+
+def restore_migrated_data() -> None:
+    """Reload what the migrations put in the test database (severity policies, the
+    escalation matrix, groups, routing rules, …) after a transactional test flushed it."""
+    from django.db import connections
+
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def migrated_data_kept(django_db_blocker):
+    """For transactional tests: request it BEFORE `django_db_serialized_rollback` and
+    `transactional_db`, so it is torn down after their flush and puts the migrations' data
+    back for the tests that run later."""
+    yield
+    with django_db_blocker.unblock():
+        restore_migrated_data()

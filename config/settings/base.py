@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
     "incidents",
@@ -49,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "incidents.middleware.RequestIdMiddleware",
+    "incidents.api.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,15 +124,74 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Cache: API throttle counters must be shared by every web process ----------------------
+# CACHE_URL (Redis) in production; a per-process memory cache is fine for one local process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- django-simple-history -------------------------------------------------------------
 # History is evidence: nobody reverts it from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# --- Django REST framework: deny by default ------------------------------------------------
+# --- Django REST framework: deny by default (see docs/api.md) -------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # API keys (Bearer) first, so missing or bad credentials are a 401; then staff sessions
+    # (CSRF enforced).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "incidents.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # A view is open only to the scopes / permissions it declares; none declared: nobody.
+    "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ApiPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["incidents.api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.environ.get("API_THROTTLE_RATE", "600/minute"),
+        "ingest": os.environ.get("API_INGEST_THROTTLE_RATE", "6000/minute"),
+    },
+    "DEFAULT_PARSER_CLASSES": ["incidents.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS introspection
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Largest request body the API accepts (413 above it).
+HARBORMASTER_API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+# How long an Idempotency-Key's first response is kept for replay.
+HARBORMASTER_IDEMPOTENCY_TTL_HOURS = int(os.environ.get("API_IDEMPOTENCY_TTL_HOURS", "24"))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Harbormaster API",
+    "DESCRIPTION": (
+        "Incidents for integrations: the same rules as the admin. Authenticate with "
+        '`Authorization: Bearer <API key>`; errors are `{"detail": ..., "errors": '
+        "{field: [...]}}`. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Offline docs: Swagger UI's assets come from drf-spectacular-sidecar's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayRequestDuration": True},
+    # Contract enums keep their names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "incidents.choices.Severity",
+        "StatusEnum": "incidents.choices.Status",
+        "CategoryEnum": "incidents.choices.Category",
+        "IncidentTypeEnum": "incidents.choices.IncidentType",
+        "DetectionSourceEnum": "incidents.choices.DetectionSource",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------

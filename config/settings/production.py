@@ -21,6 +21,17 @@ if not os.environ.get("CELERY_BROKER_URL"):
 
 HARBORMASTER_ALLOW_DEMO_DATA = False
 
+# Several web processes must share the API throttle counters: Redis, by default the
+# broker's server (CACHE_URL overrides it).
+if not os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CELERY_BROKER_URL"],
+            "KEY_PREFIX": "harbormaster-cache",
+        }
+    }
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

@@ -81,8 +81,9 @@ def _open_incident(group: AlertGroup) -> Incident | None:
 
 @transaction.atomic
 def alert_ingest(
-    alert: NormalizedAlert, *, now: datetime | None = None, actor: str = ""
+    alert: NormalizedAlert, *, now: datetime | None = None, actor: str = "", user=None
 ) -> IngestOutcome:
+    """`user` is whoever sent it (an API key's service account) for history and timeline."""
     now = now or timezone.now()
     via = f" (via {actor})" if actor else ""
     if alert.external_id:
@@ -108,7 +109,7 @@ def alert_ingest(
                 detection_source=(rule.detection_source if rule else "")
                 or DEFAULT_DETECTION_SOURCE[alert.source],
                 affected_services=list(rule.services.all()) if rule else [],
-                user=None,
+                user=user,
                 now=now,
                 reason=f"Opened by {alert.get_source_label()} alert {alert.name}{via}",
             )
@@ -117,7 +118,7 @@ def alert_ingest(
             services.incident_add_note(
                 incident=incident,
                 text=f"Alert repeated: {alert.name} ({group.occurrences + 1} occurrences){via}",
-                user=None,
+                user=user,
                 now=now,
             )
             action = "appended"
@@ -126,7 +127,7 @@ def alert_ingest(
         group.status = AlertStatus.RESOLVED
         if incident is not None:
             services.incident_add_note(
-                incident=incident, text=f"Recovered: {alert.name}{via}", user=None, now=now
+                incident=incident, text=f"Recovered: {alert.name}{via}", user=user, now=now
             )
             action = "recovered"
             if rule and rule.auto_resolve and _all_recovered(incident, group):
@@ -134,7 +135,7 @@ def alert_ingest(
                     incident=incident,
                     to_status="resolved",
                     resolution_summary="Auto-resolved: every alert in this incident recovered.",
-                    user=None,
+                    user=user,
                     now=now,
                 )
                 action = "resolved"

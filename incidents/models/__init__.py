@@ -1,6 +1,7 @@
 """Models of the incidents app, one module per area."""
 
 from .alerts import Alert, AlertGroup, RoutingRule, SnsSubscription
+from .api import ApiKey, ApiScope, IdempotencyRecord
 from .escalation import (
     ContactPoint,
     EscalationEvent,
@@ -24,6 +25,8 @@ from .outbox import Delivery
 __all__ = [
     "Alert",
     "AlertGroup",
+    "ApiKey",
+    "ApiScope",
     "ChecklistItem",
     "ChecklistTemplate",
     "ChecklistTemplateItem",
@@ -31,6 +34,7 @@ __all__ = [
     "Delivery",
     "EscalationEvent",
     "EscalationLevel",
+    "IdempotencyRecord",
     "Incident",
     "IncidentEscalationStep",
     "OnCallShift",

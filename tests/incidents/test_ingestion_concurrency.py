@@ -11,10 +11,12 @@ from incidents.models import Alert, Incident
 
 from .payloads import alertmanager_webhook
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.postgres
 
 
-def test_concurrent_deliveries_of_one_new_alert_open_one_incident():
+def test_concurrent_deliveries_of_one_new_alert_open_one_incident(
+    migrated_data_kept, django_db_serialized_rollback, transactional_db
+):
     (alert,) = parsers.parse_alertmanager(alertmanager_webhook())
     start = threading.Barrier(20)
     outcomes, errors = [], []

@@ -1,0 +1,139 @@
+"""Every API error has the contract shape `{"detail": "...", "errors": {field: [...]}}`.
+
+REST_FRAMEWORK["EXCEPTION_HANDLER"] points at `exception_handler`; config/urls.py's
+handler404/handler500/... answer the same shape for paths under /api/ that never reached
+a DRF view (unknown routes, crashes)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..domain import ConcurrentModification, DomainError, InvalidTransition, MissingField
+
+NON_FIELD = "non_field_errors"
+
+
+class ApiError(exceptions.APIException):
+    """An error with the contract's body: a status, a message and optional field errors."""
+
+    def __init__(self, detail: str, *, status_code: int, errors: dict | None = None):
+        super().__init__(detail)
+        self.status_code = status_code
+        self.errors = errors or {}
+
+
+class Conflict(ApiError):
+    def __init__(self, detail: str, *, errors: dict | None = None):
+        super().__init__(detail, status_code=status.HTTP_409_CONFLICT, errors=errors)
+
+
+def domain_error_to_api(error: DomainError) -> ApiError:
+    """Invalid transitions and concurrent changes are 409; a rule about one field is 400;
+    any other broken rule is a conflict with the incident's current state (409)."""
+    errors = {error.field: [error.message]} if error.field else {}
+    if isinstance(error, ConcurrentModification | InvalidTransition):
+        return Conflict(error.message, errors=errors)
+    if isinstance(error, MissingField) or error.field:
+        return ApiError(error.message, status_code=status.HTTP_400_BAD_REQUEST, errors=errors)
+    return Conflict(error.message)
+
+
+def _flatten(data, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure → {"field" | "field.sub" | "items.0.name": [messages]}."""
+    if isinstance(data, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in data.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(data, list | tuple):
+        if all(not isinstance(item, dict | list | tuple) for item in data):
+            return {prefix or NON_FIELD: [str(item) for item in data]} if data else {}
+        flat = {}
+        for index, item in enumerate(data):
+            flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or NON_FIELD: [str(data)]}
+
+
+def validation_body(data) -> dict:
+    errors = _flatten(data)
+    general = errors.pop(NON_FIELD, [])
+    if general:
+        detail = " ".join(general)
+    elif errors:
+        detail = "Invalid input: " + "; ".join(
+            f"{field}: {messages[0]}" for field, messages in list(errors.items())[:3]
+        )
+        if len(errors) > 3:
+            detail += f" (and {len(errors) - 3} more)"
+    else:
+        detail = "Invalid input."
+    return {"detail": detail, "errors": errors}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        exc = domain_error_to_api(exc)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real crash: Django's handler500 (JSON under /api/) takes over
+    if isinstance(exc, ApiError):
+        response.data = {"detail": str(exc.detail), "errors": exc.errors}
+    elif isinstance(exc, exceptions.ValidationError):
+        response.data = validation_body(exc.detail)
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        response.data = {"detail": str(detail or exc), "errors": {}}
+    return response
+
+
+# --- Django-level handlers (config/urls.py) ---------------------------------------------------
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(detail: str, status_code: int, errors: dict | None = None) -> JsonResponse:
+    return JsonResponse({"detail": detail, "errors": errors or {}}, status=status_code)
+
+
+def handler400(request, exception=None):
+    if _is_api(request):
+        return error_response("Bad request.", 400)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if _is_api(request):
+        return error_response(str(exception) or "Permission denied.", 403)
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request, exception=None):
+    if _is_api(request):
+        return error_response("Not found.", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if _is_api(request):
+        return error_response("Internal server error.", 500)
+    return defaults.server_error(request)
+
+
+__all__ = [
+    "ApiError",
+    "Conflict",
+    "domain_error_to_api",
+    "exception_handler",
+    "handler400",
+    "handler403",
+    "handler404",
+    "handler500",
+]

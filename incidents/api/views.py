@@ -1,0 +1,665 @@
+"""/api/v1/incidents/…: thin views. They check who may see what (need-to-know), validate
+with the serializers and call incidents.services for every write; domain errors become
+4xx through incidents.api.errors."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from itertools import pairwise
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from .. import domain, services
+from ..choices import Category, ResponseRole
+from ..models import ApiScope, Incident, RoleAssignment, Service, TimelineEntry
+from .errors import ApiError
+from .filters import IncidentFilter, StrictOrderingFilter
+from .idempotency import IdempotentMixin
+from .pagination import (
+    HistoryCursorPagination,
+    IncidentCursorPagination,
+    TimelineCursorPagination,
+)
+from .schema import (
+    EXAMPLE_REFERENCE,
+    IDEMPOTENCY_PARAMETER,
+    IF_MATCH_PARAMETER,
+    INCIDENT_EXAMPLE,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+)
+from .serializers import (
+    HistoryRecordSerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    NoteSerializer,
+    RolesSerializer,
+    RolesUpdateSerializer,
+    TimelineEntrySerializer,
+    TransitionSerializer,
+    roles_representation,
+)
+from .visibility import incidents_visible_to_request, may_open_security_incident
+
+REFERENCE_PATTERN = re.compile(r"^INC-\d{8}-\d{6}(?:-\d{1,6})?$")
+READ, WRITE = ApiScope.INCIDENTS_READ, ApiScope.INCIDENTS_WRITE
+SECURITY_SCOPE_NEEDED = (
+    "Opening a security incident (or moving one into the security category) needs the "
+    "'incidents:security' scope."
+)
+
+# Staff sessions: the same Django permissions as the admin.
+VIEW = ("incidents.view_incident",)
+CHANGE = ("incidents.view_incident", "incidents.change_incident")
+SESSION_PERMS = {
+    ("list", "GET"): VIEW,
+    ("retrieve", "GET"): VIEW,
+    ("create", "POST"): ("incidents.view_incident", "incidents.add_incident"),
+    ("partial_update", "PATCH"): CHANGE,
+    ("transition", "POST"): CHANGE,
+    ("acknowledge", "POST"): CHANGE,
+    ("timeline", "GET"): VIEW,
+    ("timeline", "POST"): (*CHANGE, "incidents.add_timelineentry"),
+    ("roles", "GET"): VIEW,
+    ("roles", "PUT"): (*CHANGE, "incidents.add_roleassignment"),
+    ("history", "GET"): VIEW,
+}
+# Fields shown in the history; timestamps the database sets itself are left out.
+HISTORY_FIELDS = tuple(
+    field.name
+    for field in Incident._meta.concrete_fields
+    if field.name not in {"id", "created_at", "updated_at"}
+)
+# diff_against compares editable fields only; these are compared here.
+HISTORY_NON_EDITABLE = tuple(
+    name for name in HISTORY_FIELDS if not Incident._meta.get_field(name).editable
+)
+HISTORY_EDITABLE = tuple(name for name in HISTORY_FIELDS if name not in HISTORY_NON_EDITABLE)
+HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+ORDERING_FIELDS = ["detected_at", "severity", "reference", "updated_at", "response_due_at"]
+ORDERING_PARAMETER = OpenApiParameter(
+    "ordering",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=[prefix + name for name in ORDERING_FIELDS for prefix in ("", "-")],
+    description=(
+        "Sort field; `-` for descending. Default `-detected_at` (newest first). "
+        "Severity ascending is most severe first (P0 before P3)."
+    ),
+)
+
+
+def _if_match_version(request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit() or len(value) > 10:
+        raise ApiError(
+            'If-Match must be the ETag from GET, e.g. "3".',
+            status_code=status.HTTP_400_BAD_REQUEST,
+            errors={"If-Match": ['Expected a version such as "3".']},
+        )
+    return int(value)
+
+
+def _etag(incident: Incident) -> str:
+    return f'"{incident.version}"'
+
+
+def _with_relations(queryset):
+    """What the incident serializer reads, in two queries whatever the number of rows."""
+    active_roles = RoleAssignment.objects.filter(relieved_at__isnull=True).select_related(
+        "user", "assigned_by"
+    )
+    return queryset.prefetch_related(
+        "affected_services", Prefetch("roles", queryset=active_roles, to_attr="active_roles")
+    )
+
+
+def _json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List incidents",
+        description=(
+            "Newest first by default. Cursor-paginated: follow `next`/`previous`. Security "
+            "incidents appear only for keys with `incidents:security` (and, for staff, as "
+            "in the admin)."
+        ),
+        parameters=[ORDERING_PARAMETER],
+        responses={200: IncidentSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="Get one incident",
+        description="The `ETag` header carries the `version`, for `If-Match` on PATCH.",
+        responses={
+            200: OpenApiResponse(
+                IncidentSerializer,
+                examples=[OpenApiExample("Incident", value=INCIDENT_EXAMPLE)],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
+    ),
+    create=extend_schema(
+        summary="Open an incident",
+        description=(
+            "Opens the incident through the same service as the admin: reference, response "
+            "deadline from the severity policy, triage checklist, escalation plan. "
+            "Opening a security-type incident needs `incidents:security`."
+        ),
+        request=IncidentCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "Outage reported by support",
+                request_only=True,
+                value={
+                    "title": "Checkout returns 502",
+                    "severity": "P1",
+                    "type": "service_outage",
+                    "detection_source": "support_ticket",
+                    "summary": "Customers report failed card payments.",
+                    "affected_services": ["payments"],
+                    "users_affected": 1200,
+                },
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(
+                IncidentSerializer,
+                examples=[
+                    OpenApiExample("Opened", value={**INCIDENT_EXAMPLE, "status": "detected"})
+                ],
+            ),
+            **error_responses(400, 401, 403, 413, 422, 429),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Edit an incident's details",
+        description=(
+            "Send the `version` you read (or `If-Match` with the ETag). If the incident "
+            "changed since, nothing is saved and the answer is 409: read it again, then "
+            "re-apply. Status, acknowledgement and roles have their own endpoints."
+        ),
+        request=IncidentUpdateSerializer,
+        parameters=[IF_MATCH_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "Raise severity",
+                request_only=True,
+                value={"version": 4, "severity": "P0", "reason": "Now affects all regions"},
+            ),
+            OpenApiExample(
+                "Stale version",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "detail": f"{EXAMPLE_REFERENCE} was changed by someone else while you "
+                    "were editing (your version 3, now 4). Load it again to see their "
+                    "changes, then apply yours.",
+                    "errors": {},
+                },
+            ),
+        ],
+        responses={200: IncidentSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+)
+class IncidentViewSet(
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    serializer_class = IncidentSerializer
+    pagination_class = IncidentCursorPagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = IncidentFilter
+    ordering_fields = ORDERING_FIELDS
+    ordering = ["-detected_at", "-id"]
+    required_scopes = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "PUT": WRITE}
+
+    def get_required_perms(self, request):
+        return SESSION_PERMS.get((self.action, request.method))
+
+    def get_queryset(self):
+        return _with_relations(incidents_visible_to_request(self.request))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    def _find(self, queryset) -> Incident:
+        # Unknown, malformed and not-yours all get the same answer.
+        reference = self.kwargs[self.lookup_field]
+        incident = (
+            queryset.filter(reference=reference).first()
+            if REFERENCE_PATTERN.match(reference)
+            else None
+        )
+        if incident is None:
+            raise NotFound("Not found.")
+        return incident
+
+    def get_object(self) -> Incident:
+        return self._find(self.get_queryset())
+
+    def _visible_incident(self) -> Incident:
+        """The incident for a write or a sub-resource: no prefetching needed."""
+        return self._find(incidents_visible_to_request(self.request))
+
+    def _incident_response(self, pk: int, status_code=status.HTTP_200_OK) -> Response:
+        # Not filtered by visibility: the caller just wrote it (a staff member may have
+        # moved it into the security category, out of their own sight).
+        incident = _with_relations(Incident.objects.filter(pk=pk)).get()
+        response = Response(self.get_serializer(incident).data, status=status_code)
+        response["ETag"] = _etag(incident)
+        if status_code == status.HTTP_201_CREATED:
+            response["Location"] = response.data["url"]
+        return response
+
+    # --- incident ---------------------------------------------------------------------------
+    def retrieve(self, request, *args, **kwargs):
+        incident = self.get_object()
+        response = Response(self.get_serializer(incident).data)
+        response["ETag"] = _etag(incident)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        serializer = IncidentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if domain.category_for_type(data["type"]) == Category.SECURITY and not (
+            may_open_security_incident(request)
+        ):
+            raise PermissionDenied(SECURITY_SCOPE_NEEDED)
+        incident = services.incident_create(
+            user=request.user, affected_services=data.pop("affected_services", ()), **data
+        )
+        return self._incident_response(incident.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        serializer = IncidentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version, if_match = data.pop("version", None), _if_match_version(request)
+        if version is None and if_match is None:
+            raise ApiError(
+                "Send the version you read, as `version` in the body or as If-Match.",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                errors={"version": ["This field is required (or send If-Match)."]},
+            )
+        if version is not None and if_match is not None and version != if_match:
+            raise ApiError(
+                "`version` and If-Match disagree; send one of them.",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                errors={"version": ["Differs from If-Match."]},
+            )
+        if (
+            "type" in data
+            and domain.category_for_type(data["type"]) == Category.SECURITY
+            and not incident.is_security
+            and not may_open_security_incident(request)
+        ):
+            raise PermissionDenied(SECURITY_SCOPE_NEEDED)
+        updated = services.incident_update(
+            incident=incident.pk,
+            user=request.user,
+            expected_version=version if version is not None else if_match,
+            reason=data.pop("reason", ""),
+            severity=data.pop("severity", None),
+            affected_services=data.pop("affected_services", None),
+            **data,
+        )
+        return self._incident_response(updated.pk)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    @extend_schema(
+        summary="Move an incident through its lifecycle",
+        description=(
+            "`to` is the status to move to. Resolving needs `resolution_summary`, cancelling "
+            "(a false alarm) needs `cancel_reason`, reopening a resolved incident "
+            "(`resolved` → `investigating`) needs `reason`. A move the lifecycle does not "
+            "allow is a 409 naming the allowed moves."
+        ),
+        request=TransitionSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "Resolve",
+                request_only=True,
+                value={"to": "resolved", "resolution_summary": "Rolled back release 2026.11.3"},
+            ),
+            OpenApiExample(
+                "Cancel a false alarm",
+                request_only=True,
+                value={"to": "cancelled", "cancel_reason": "False alarm: synthetic check"},
+            ),
+            OpenApiExample(
+                "Missing resolution summary",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "detail": "A resolution summary is required to resolve an incident.",
+                    "errors": {
+                        "resolution_summary": [
+                            "A resolution summary is required to resolve an incident."
+                        ]
+                    },
+                },
+            ),
+        ],
+        responses={200: IncidentSerializer, **error_responses(*WRITE_ERRORS, 422)},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.incident_transition(
+            incident=incident.pk,
+            to_status=data["to"],
+            user=request.user,
+            resolution_summary=data.get("resolution_summary", ""),
+            cancel_reason=data.get("cancel_reason", ""),
+            reason=data.get("reason", ""),
+        )
+        return self._incident_response(incident.pk)
+
+    @extend_schema(
+        summary="Acknowledge an incident",
+        description=(
+            "Someone is on it: stamps `acknowledged_at` (the response SLA) and stops the "
+            "escalation clock's acknowledgement levels. Already acknowledged, or not open: 409."
+        ),
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: IncidentSerializer, **error_responses(*WRITE_ERRORS, 422)},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        if request.data:
+            raise ApiError(
+                "Acknowledge takes no body.",
+                status_code=status.HTTP_400_BAD_REQUEST,
+                errors={name: ["Unknown field."] for name in map(str, request.data)}
+                if isinstance(request.data, dict)
+                else {},
+            )
+        services.incident_acknowledge(incident=incident.pk, user=request.user)
+        return self._incident_response(incident.pk)
+
+    # --- timeline ---------------------------------------------------------------------------
+    @extend_schema(
+        methods=["GET"],
+        summary="The incident's timeline",
+        description="Oldest first, cursor-paginated.",
+        request=None,
+        responses={200: TimelineEntrySerializer(many=True), **error_responses(*READ_ERRORS)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a note to the timeline",
+        request=NoteSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "Note", request_only=True, value={"text": "Rollback started by the on-call SRE."}
+            )
+        ],
+        responses={
+            201: OpenApiResponse(
+                TimelineEntrySerializer,
+                examples=[
+                    OpenApiExample(
+                        "Note added",
+                        value={
+                            "id": 812,
+                            "at": "2026-11-27T14:02:11Z",
+                            "kind": "note",
+                            "author": "api.chatops.1a2b3c4d",
+                            "text": "Rollback started by the on-call SRE.",
+                        },
+                    )
+                ],
+            ),
+            **error_responses(*WRITE_ERRORS, 422),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=TimelineCursorPagination)
+    def timeline(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        if request.method == "POST":
+            serializer = NoteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            entry = services.incident_add_note(
+                incident=incident.pk,
+                text=serializer.validated_data["text"],
+                at=serializer.validated_data.get("at"),
+                user=request.user,
+            )
+            entry = TimelineEntry.objects.select_related("author").get(pk=entry.pk)
+            return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        entries = TimelineEntry.objects.filter(incident=incident).select_related("author")
+        page = self.paginator.paginate_queryset(entries, request, view=self)
+        return self.paginator.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+
+    # --- roles ------------------------------------------------------------------------------
+    @extend_schema(
+        methods=["GET"],
+        summary="Current holders of the response roles",
+        request=None,
+        responses={200: RolesSerializer, **error_responses(*READ_ERRORS)},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Assign (or relieve) response roles",
+        description=(
+            "Name each role to change with the username of an active staff member; the "
+            "previous holder is relieved (handover, kept in the history). `null` relieves "
+            "the holder. Roles not named are left as they are. All changes or none."
+        ),
+        request=RolesUpdateSerializer,
+        examples=[
+            OpenApiExample(
+                "Assign a commander and a technical lead",
+                request_only=True,
+                value={"incident_commander": "alice", "technical_lead": "bob"},
+            )
+        ],
+        responses={200: RolesSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    @action(detail=True, methods=["get", "put"])
+    def roles(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        if request.method == "PUT":
+            serializer = RolesUpdateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            self._apply_roles(incident, serializer.validated_data)
+        active = RoleAssignment.objects.filter(
+            incident=incident, relieved_at__isnull=True
+        ).select_related("user", "assigned_by")
+        return Response(roles_representation(list(active)))
+
+    def _apply_roles(self, incident: Incident, wanted: dict) -> None:
+        with transaction.atomic():
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)
+            current = {
+                assignment.role: assignment
+                for assignment in RoleAssignment.objects.filter(
+                    incident=locked, relieved_at__isnull=True
+                )
+            }
+            for role in ResponseRole.values:
+                if role not in wanted:
+                    continue
+                assignee, holder = wanted[role], current.get(role)
+                if holder is not None and assignee is not None and holder.user_id == assignee.pk:
+                    continue
+                if locked.status in domain.FINAL_STATUSES and (holder or assignee):
+                    raise domain.DomainError(f"Roles cannot change on a {locked.status} incident.")
+                if assignee is None:
+                    if holder is not None:
+                        services.incident_relieve_role(assignment=holder.pk, user=self.request.user)
+                    continue
+                services.incident_assign_role(
+                    incident=locked.pk, role=role, assignee=assignee, user=self.request.user
+                )
+
+    # --- history ----------------------------------------------------------------------------
+    @extend_schema(
+        summary="Who changed what, when and why",
+        description=(
+            "The incident's change history, oldest first: who (username; API keys appear as "
+            "their service account `api.<name>.<prefix>`), when, why (the change reason), "
+            "the request id, and each changed field with its value before and after. "
+            "Read-only. Cursor-paginated."
+        ),
+        responses={
+            200: OpenApiResponse(
+                HistoryRecordSerializer(many=True),
+                examples=[
+                    OpenApiExample(
+                        "Severity raised",
+                        value={
+                            "next": None,
+                            "previous": None,
+                            "results": [
+                                {
+                                    "at": "2026-11-27T14:10:00Z",
+                                    "user": "alice",
+                                    "action": "changed",
+                                    "reason": "Severity P1 → P0: Now affects all regions",
+                                    "request_id": "6f1c2b9e4d3a4c1b8e2f7a6d5c4b3a29",
+                                    "version": 5,
+                                    "changes": [
+                                        {
+                                            "field": "response_due_at",
+                                            "before": "2026-11-27T14:45:02Z",
+                                            "after": "2026-11-27T14:00:02Z",
+                                        },
+                                        {"field": "severity", "before": "P1", "after": "P0"},
+                                        {"field": "version", "before": 4, "after": 5},
+                                    ],
+                                }
+                            ],
+                        },
+                    )
+                ],
+            ),
+            **error_responses(*READ_ERRORS),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=HistoryCursorPagination)
+    def history(self, request, *args, **kwargs):
+        incident = self._visible_incident()
+        records = incident.history.select_related("history_user")
+        page = self.paginator.paginate_queryset(records, request, view=self)
+        previous = None
+        if page:
+            first = page[0]
+            previous = (
+                incident.history.filter(
+                    Q(history_date__lt=first.history_date)
+                    | Q(history_date=first.history_date, history_id__lt=first.history_id)
+                )
+                .order_by("-history_date", "-history_id")
+                .first()
+            )
+        rows = _history_rows([previous, *page])
+        return self.paginator.get_paginated_response(rows)
+
+
+def _history_rows(records: list) -> list[dict]:
+    """Consecutive historical records → the changes between them (records[0] may be None:
+    the one before the page, if any)."""
+    # The affected services at each point in history: two queries for the whole page.
+    m2m_history = apps.get_model("incidents", "HistoricalIncident_affected_services")
+    ids_by_record: dict[int, set[int]] = defaultdict(set)
+    for history_id, service_id in m2m_history.objects.filter(
+        history_id__in=[record.history_id for record in records if record is not None]
+    ).values_list("history_id", "service_id"):
+        ids_by_record[history_id].add(service_id)
+    all_ids = set().union(*ids_by_record.values()) if ids_by_record else set()
+    names = dict(Service.objects.filter(pk__in=all_ids).values_list("pk", "name"))
+
+    def services_of(record) -> list[str]:
+        return sorted(names.get(pk, f"#{pk}") for pk in ids_by_record[record.history_id])
+
+    rows = []
+    for old, new in pairwise(records):
+        changes = []
+        if old is None:
+            for name in HISTORY_FIELDS:
+                value = getattr(new, name)
+                if value not in (None, "", False):
+                    changes.append({"field": name, "before": None, "after": _json_value(value)})
+            if services_of(new):
+                changes.append(
+                    {"field": "affected_services", "before": None, "after": services_of(new)}
+                )
+        else:
+            delta = new.diff_against(old, included_fields=HISTORY_EDITABLE)  # m2m: below
+            changes = [
+                {
+                    "field": change.field,
+                    "before": _json_value(change.old),
+                    "after": _json_value(change.new),
+                }
+                for change in delta.changes
+            ]
+            changes += [
+                {
+                    "field": name,
+                    "before": _json_value(getattr(old, name)),
+                    "after": _json_value(getattr(new, name)),
+                }
+                for name in HISTORY_NON_EDITABLE
+                if getattr(old, name) != getattr(new, name)
+            ]
+            before, after = services_of(old), services_of(new)
+            if before != after:
+                changes.append({"field": "affected_services", "before": before, "after": after})
+            changes.sort(key=lambda change: change["field"])
+        rows.append(
+            {
+                "at": _json_value(new.history_date),
+                "user": new.history_user.get_username() if new.history_user else None,
+                "action": HISTORY_ACTIONS.get(new.history_type, new.history_type),
+                "reason": new.history_change_reason,
+                "request_id": new.request_id,
+                "version": new.version,
+                "changes": changes,
+            }
+        )
+    return rows

@@ -1,0 +1,30 @@
+"""Need-to-know over the API. Staff sessions see what they see in the admin
+(incidents.selectors.incidents_visible_to); an API key sees security incidents only with
+the `incidents:security` scope, and otherwise never learns that one exists."""
+
+from django.db.models import QuerySet
+
+from ..choices import Category
+from ..models import ApiScope, Incident
+from ..selectors import incidents_visible_to
+from .authentication import request_api_key
+
+
+def incidents_visible_to_request(request, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Incident.objects.all() if queryset is None else queryset
+    api_key = request_api_key(request)
+    if api_key is not None:
+        if api_key.has_scope(ApiScope.INCIDENTS_SECURITY):
+            return queryset
+        return queryset.exclude(category=Category.SECURITY)
+    return incidents_visible_to(request.user, queryset)
+
+
+def may_open_security_incident(request) -> bool:
+    """An API key needs `incidents:security` to open (or move an incident into) the
+    security category: otherwise it would learn about incidents it may not see, e.g. from
+    the reference suffix. Staff sessions may, as in the admin."""
+    api_key = request_api_key(request)
+    if api_key is not None:
+        return api_key.has_scope(ApiScope.INCIDENTS_SECURITY)
+    return True

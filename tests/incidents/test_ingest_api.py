@@ -1,0 +1,132 @@
+"""The ingestion endpoints as monitoring calls them: real payloads over HTTP."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from incidents.api.keys import api_key_create
+from incidents.models import Alert, Incident, SnsSubscription
+
+from .payloads import (
+    alertmanager_webhook,
+    cloudwatch_alarm,
+    sns_notification,
+    sns_subscription_confirmation,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ingest_key():
+    _, raw = api_key_create(name="CloudWatch prod", scopes=["ingest"])
+    return raw
+
+
+def post(path, body, key, content_type="application/json"):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return Client().post(
+        f"/api/v1/ingest/{path}/",
+        data=data,
+        content_type=content_type,
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+
+
+def test_sns_alarm_as_text_plain_opens_an_incident_attributed_to_the_key(ingest_key):
+    response = post("cloudwatch", sns_notification(), ingest_key, "text/plain; charset=UTF-8")
+    assert response.status_code == 202, response.content
+    (result,) = response.json()["results"]
+    assert result["action"] == "opened"
+    incident = Incident.objects.get(reference=result["incident"])
+    assert incident.detection_source == "cloudwatch_alarm"
+    first = incident.history.earliest()
+    assert first.history_user.api_key.name == "CloudWatch prod"
+    assert "CloudWatch prod" in first.history_change_reason
+
+
+def test_sns_retry_of_the_same_message_is_stored_once(ingest_key):
+    body = sns_notification(message_id="7f0c2d8e-dup")
+    assert post("cloudwatch", body, ingest_key).json()["results"][0]["action"] == "opened"
+    assert post("cloudwatch", body, ingest_key).json()["results"][0]["action"] == "duplicate"
+    assert Alert.objects.count() == 1
+
+
+def test_alarm_ok_records_recovery(ingest_key):
+    post("cloudwatch", sns_notification(), ingest_key)
+    response = post("cloudwatch", sns_notification(cloudwatch_alarm(state="OK")), ingest_key)
+    assert response.json()["results"][0]["action"] == "recovered"
+
+
+def test_subscription_confirmation_is_kept_for_the_admin(ingest_key):
+    response = post("cloudwatch", sns_subscription_confirmation("sub-42"), ingest_key)
+    assert response.status_code == 202
+    assert SnsSubscription.objects.get(message_id="sub-42").subscribe_url.startswith("https://")
+    assert Incident.objects.count() == 0
+
+
+def test_alertmanager_firing_then_resolved(ingest_key):
+    firing = post("alertmanager", alertmanager_webhook(), ingest_key)
+    assert firing.status_code == 202
+    reference = firing.json()["results"][0]["incident"]
+    assert Incident.objects.get(reference=reference).severity == "P1"
+    resolved = post("alertmanager", alertmanager_webhook(status="resolved"), ingest_key)
+    assert resolved.json()["results"] == [
+        {
+            "alert_id": resolved.json()["results"][0]["alert_id"],
+            "action": "recovered",
+            "incident": reference,
+        }
+    ]
+
+
+def test_generic_alert(ingest_key):
+    response = post(
+        "generic",
+        {"title": "Payment provider timeouts", "severity": "P0", "fingerprint": "psp-timeouts"},
+        ingest_key,
+    )
+    assert response.status_code == 202
+    assert Incident.objects.get().severity == "P0"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("generic", {"severity": "P9"}, "title"),
+        ("alertmanager", {"version": "3", "alerts": []}, "version"),
+        ("cloudwatch", {"Type": "Notification", "MessageId": "x"}, "TopicArn"),
+    ],
+)
+def test_bad_payloads_get_400_with_field_errors(ingest_key, path, body, field):
+    response = post(path, body, ingest_key)
+    assert response.status_code == 400
+    payload = response.json()
+    assert field in payload["errors"]
+    assert payload["detail"]
+    assert Alert.objects.count() == 0
+
+
+def test_malformed_json_is_a_400_that_says_why(ingest_key):
+    response = post("generic", '{"title": "x",', ingest_key)
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_ingest_needs_the_ingest_scope():
+    _, reader = api_key_create(name="Dashboards", scopes=["incidents:read"])
+    response = post("generic", {"title": "x"}, reader)
+    assert response.status_code == 403
+    assert "ingest" in response.json()["detail"]
+    assert post("generic", {"title": "x"}, "hm_nope_nope").status_code == 401
+    assert Client().post("/api/v1/ingest/generic/", {"title": "x"}).status_code == 401
+    assert Incident.objects.count() == 0
+
+
+def test_signature_required_when_verification_is_on(ingest_key, settings):
+    settings.HARBORMASTER_SNS_VERIFY_SIGNATURES = True
+    response = post("cloudwatch", sns_notification(), ingest_key)
+    assert response.status_code == 403
+    assert "signature" in response.json()["detail"].lower()
+    assert Alert.objects.count() == 0
