@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import domain
+from . import domain, signals_lifecycle
 from .choices import DetectionSource, IncidentType, Phase, ResponseRole, Severity, TimelineKind
 from .domain import ConcurrentModification, DomainError
 from .escalation.services import (
@@ -366,6 +366,8 @@ def incident_transition(
         cancel_reason=cancel_reason,
         reason=reason,
     )
+    hook = dict(incident=locked, from_status=plan.from_status, to_status=to_status, user=user)
+    signals_lifecycle.transition_requested.send(sender=Incident, now=now, **hook)
     for name, value in plan.changes.items():
         setattr(locked, name, value)
     locked.version += 1
@@ -373,6 +375,7 @@ def incident_transition(
     _save(locked, user=user, reason=plan.summary)
     _timeline(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
     _instantiate_checklists(locked, plan.phases_due, user=user, now=now)
+    signals_lifecycle.status_changed.send(sender=Incident, now=now, **hook)
     return locked
 
 

@@ -1219,3 +1219,32 @@ def test_update_of_fields_and_severity_gives_each_change_its_own_reason(alice):
     )
     kinds = [e.kind for e in timeline(incident) if e.kind in ("updated", "severity_change")]
     assert kinds == ["updated", "severity_change"]
+
+
+def test_lifecycle_hooks_can_refuse_a_move_and_see_it_saved(alice):
+    from incidents import signals_lifecycle
+
+    incident = open_incident(alice)
+    seen = []
+
+    def refuse_close(sender, incident, from_status, to_status, user, now, **kwargs):
+        if to_status == "cancelled":
+            raise DomainError("Not while the regulator is on the phone.")
+
+    def record(sender, incident, from_status, to_status, user, now, **kwargs):
+        seen.append((from_status, to_status, incident.status, user))
+
+    signals_lifecycle.transition_requested.connect(refuse_close)
+    signals_lifecycle.status_changed.connect(record)
+    try:
+        before = snapshot()
+        with pytest.raises(DomainError, match="regulator"):
+            incident_transition(
+                incident=incident, to_status="cancelled", cancel_reason="dup", user=alice
+            )
+        assert snapshot() == before
+        incident_transition(incident=incident, to_status="triaged", user=alice)
+    finally:
+        signals_lifecycle.transition_requested.disconnect(refuse_close)
+        signals_lifecycle.status_changed.disconnect(record)
+    assert seen == [("detected", "triaged", "triaged", alice)]
