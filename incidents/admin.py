@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import domain, services
-from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .admin_base import (
+    AddOnlyInline,
+    ReadOnlyAdmin,
+    ReadOnlyHistoryAdmin,
+    ReadOnlyInline,
+)
 from .admin_escalation import overdue_escalation_warning
 from .choices import Status
 from .domain import DomainError
@@ -41,85 +46,49 @@ TRANSITION_LABELS = {
 
 
 # --- inlines -------------------------------------------------------------------------------
-class RoleHistoryInline(admin.TabularInline):
+class RoleHistoryInline(ReadOnlyInline):
     model = RoleAssignment
     verbose_name = "response role"
     verbose_name_plural = "Response roles (current and past)"
     fields = ["role", "user", "assigned_at", "assigned_by", "relieved_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "assigned_by")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class AssignRoleInline(admin.TabularInline):
-    """Add-only: each filled row is a call to incident_assign_role (handover included)."""
+class AssignRoleInline(AddOnlyInline):
+    """Each filled row is a call to incident_assign_role (handover included)."""
 
     model = RoleAssignment
     form = AssignRoleForm
     verbose_name = "role assignment"
     verbose_name_plural = "Assign a role (hands over from the current holder)"
     fields = ["role", "user"]
-    extra = 1
     max_num = 4
-    can_delete = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    add_permission = "incidents.add_roleassignment"
 
     def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("incidents.add_roleassignment") and not (
-            obj and obj.status in domain.FINAL_STATUSES
-        )
+        final = obj is not None and obj.status in domain.FINAL_STATUSES
+        return super().has_add_permission(request, obj) and not final
 
 
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyInline):
     model = TimelineEntry
     verbose_name_plural = "Timeline"
     fields = ["at", "kind", "author", "text"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-at", "-id"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class AddNoteInline(admin.TabularInline):
+class AddNoteInline(AddOnlyInline):
     model = TimelineEntry
     form = AddNoteForm
     verbose_name = "note"
     verbose_name_plural = "Add a note to the timeline"
     fields = ["text", "at"]
-    extra = 1
-    can_delete = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("incidents.add_timelineentry")
+    add_permission = "incidents.add_timelineentry"
 
 
 class ChecklistInline(admin.TabularInline):
@@ -144,19 +113,10 @@ class ChecklistInline(admin.TabularInline):
         )
 
 
-class EscalationInline(admin.TabularInline):
+class EscalationInline(ReadOnlyInline):
     model = EscalationEvent
     verbose_name_plural = "Escalations fired"
     fields = ["level", "reason", "due_at", "fired_at", "positions", "targets"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # --- filters -------------------------------------------------------------------------------

@@ -48,4 +48,37 @@ class ReadOnlyAdmin(ReadOnlyHistoryAdmin):
         return False
 
 
-__all__ = ["ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "admin"]
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by services, shown on their parent's page; `fields` are all read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AddOnlyInline(admin.TabularInline):
+    """Empty rows to fill in; the parent admin's save_formset hands each to a service."""
+
+    extra = 1
+    can_delete = False
+    add_permission: str = ""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm(self.add_permission)
+
+
+__all__ = ["AddOnlyInline", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "ReadOnlyInline", "admin"]
