@@ -181,7 +181,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
         "commander",
         "age",
         "sla",
-        "is_drill",
+        "drill",
     ]
     list_display_links = ["reference", "title"]
     list_filter = [
@@ -312,6 +312,11 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description="Commander", ordering="commander_username")
     def commander(self, obj):
         return getattr(obj, "commander_username", None) or "—"
+
+    @admin.display(description="Drill", ordering="is_drill")
+    def drill(self, obj):
+        # Only drills are marked: a column of red crosses would hide the few that matter.
+        return "DRILL" if obj.is_drill else ""
 
     @admin.display(description="Age", ordering="detected_at")
     def age(self, obj):
