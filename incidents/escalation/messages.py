@@ -25,9 +25,10 @@ def page_body(incident, *, level: int, positions: list[str], reason: str, people
     who = ", ".join(Position(p).label for p in positions)
     why = "Response SLA breached — " if reason == EscalationReason.SLA_BREACH else ""
     names = ", ".join(person.get_username() for person in people) or "nobody mapped"
+    drill = "[DRILL] " if incident.is_drill else ""
     return "\n".join(
         [
-            f"INCIDENT ALERT - {incident.severity}",
+            f"{drill}INCIDENT ALERT - {incident.severity}",
             f"Incident ID: {incident.reference}",
             f"Title: {incident.title}",
             f"Severity: {incident.get_severity_display()}",
@@ -50,6 +51,7 @@ def page_payload(incident, *, level: int, positions: list[str], reason: str, peo
             "status": incident.status,
             "category": incident.category,
             "type": incident.type,
+            "is_drill": incident.is_drill,
             "detected_at": incident.detected_at.isoformat(),
             "response_due_at": incident.response_due_at.isoformat(),
             "url": incident_admin_url(incident),

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import Channel, EscalationReason, TimelineKind
@@ -24,7 +25,7 @@ from ..models import (
     IncidentEscalationStep,
     TimelineEntry,
 )
-from ..outbox.services import delivery_enqueue
+from ..outbox.services import broker_send, delivery_enqueue
 from . import messages, rules
 from .targets import resolve_targets
 
@@ -120,10 +121,7 @@ def kick_dispatcher() -> None:
     """Ask a worker to dispatch now; beat does it within a minute anyway."""
     from ..tasks import dispatch_escalations
 
-    try:
-        dispatch_escalations.apply_async(retry=False)
-    except Exception as error:
-        logger.warning("Dispatcher not kicked, beat will run it: %s", error)
+    broker_send(dispatch_escalations, what="Escalation dispatch")
 
 
 @dataclass
@@ -134,26 +132,39 @@ class DispatchResult:
     references: list[str] = field(default_factory=list)
 
 
-def due_incident_ids(now: datetime, limit: int) -> list[int]:
+def due_incidents(
+    now: datetime, limit: int, after: tuple[datetime, int] | None = None
+) -> list[tuple[datetime, int]]:
+    """(next_escalation_at, pk) of due incidents in clock order, after `after` (keyset)."""
+    query = Incident.objects.filter(next_escalation_at__lte=now)
+    if after is not None:
+        at, pk = after
+        query = query.filter(Q(next_escalation_at__gt=at) | Q(next_escalation_at=at, pk__gt=pk))
     return list(
-        Incident.objects.filter(next_escalation_at__lte=now)
-        .order_by("next_escalation_at")
-        .values_list("pk", flat=True)[:limit]
+        query.order_by("next_escalation_at", "pk").values_list("next_escalation_at", "pk")[:limit]
     )
 
 
 def escalations_dispatch(*, now: datetime | None = None, limit: int = 500) -> DispatchResult:
-    """Fire every level that is due. Safe to run concurrently and repeatedly."""
+    """Fire every level that is due. Safe to run concurrently and repeatedly.
+
+    Works through all due incidents in batches of `limit` (keyset order, so each is
+    looked at once per run); one that another dispatcher holds is skipped, it fires it."""
     now = now or timezone.now()
     result = DispatchResult()
-    for incident_id in due_incident_ids(now, limit):
-        fired, breached = _dispatch_one(incident_id, now)
-        if fired is None:
-            continue
-        result.incidents += 1
-        result.levels_fired += fired
-        result.sla_breaches += int(breached)
-    return result
+    after = None
+    while True:
+        batch = due_incidents(now, limit, after)
+        for _due_at, incident_id in batch:
+            fired, breached = _dispatch_one(incident_id, now)
+            if fired is None:
+                continue
+            result.incidents += 1
+            result.levels_fired += fired
+            result.sla_breaches += int(breached)
+        if len(batch) < limit:
+            return result
+        after = batch[-1]
 
 
 def _lock_if_due(incident_id: int, now: datetime) -> Incident | None:

@@ -58,12 +58,15 @@ def send_chat(delivery) -> None:
 
 
 def send_webhook(delivery) -> None:
+    secret = settings.HARBORMASTER_WEBHOOK_SECRET
+    if not secret:  # an HMAC with an empty key proves nothing to the receiver
+        raise DeliveryError("HARBORMASTER_WEBHOOK_SECRET is not set: the webhook is not sent.")
     body = json.dumps(
         {"idempotency_key": delivery.idempotency_key, **(delivery.payload or {})},
         sort_keys=True,
     ).encode()
     timestamp = str(int(time.time()))
-    signature = rules.sign(settings.HARBORMASTER_WEBHOOK_SECRET, timestamp, body)
+    signature = rules.sign(secret, timestamp, body)
     _post_json(
         delivery.target,
         body,

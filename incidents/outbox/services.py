@@ -6,6 +6,7 @@ itself happens outside any transaction (a slow mail server must not hold row loc
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from ..choices import DeliveryStatus
 from ..models import Delivery
@@ -30,17 +32,44 @@ def _save(delivery: Delivery, *, user=None, reason: str) -> None:
     delivery.save()
 
 
+# After a publish failed because the broker could not be reached, this process skips the
+# broker for a while: the rows stay pending and the beat relay sends them. Without it a
+# transaction that writes N deliveries would wait N times for the broker's connect timeout
+# (CELERY_BROKER_CONNECTION_TIMEOUT) while Redis is down.
+BROKER_RETRY_AFTER_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def broker_send(task, *, args=(), what: str) -> bool:
+    """Publish `task` without retrying. Never raises; False when it was not published."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.info("%s left for beat: broker unavailable a moment ago", what)
+        return False
+    try:
+        task.apply_async(args=list(args), retry=False)
+    except (KombuOperationalError, OSError) as error:  # broker unreachable or timing out
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        logger.warning("%s left for beat: broker unavailable (%s)", what, error)
+        return False
+    except Exception as error:
+        logger.warning("%s left for beat: publishing failed (%s)", what, error)
+        return False
+    return True
+
+
+def broker_reset() -> None:
+    """Forget an earlier broker failure (the next publish tries the broker again)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
 def publish(delivery_id: int) -> None:
     """Hand a delivery to a worker. Never raises: if the broker is down the row stays
     pending and the beat relay sends it later."""
     from ..tasks import deliver
 
-    try:
-        deliver.apply_async(args=[delivery_id], retry=False)
-    except Exception as error:  # broker unreachable, timeout, …
-        logger.warning(
-            "Delivery %s left for the relay: broker unavailable (%s)", delivery_id, error
-        )
+    broker_send(deliver, args=[delivery_id], what=f"Delivery {delivery_id}")
 
 
 def delivery_enqueue(
