@@ -17,6 +17,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The public status page (no login).
+    path("status/", include("incidents.status_page.urls")),
     # REST API: OpenAPI schema, offline docs (assets from drf-spectacular-sidecar), v1.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

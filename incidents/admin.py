@@ -637,4 +637,4 @@ class RoleAssignmentAdmin(ReadOnlyAdmin):
 
 
 # Admins of the other areas register themselves on import.
-from . import admin_alerts, admin_api  # noqa: E402, F401
+from . import admin_alerts, admin_api, admin_communications  # noqa: E402, F401

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class PostmortemsConfig(AppConfig):
     name = "postmortems"
+    verbose_name = "Post-incident"
+
+    def ready(self):
+        from . import signals  # noqa: F401
+        from .permissions import sync_permissions
+
+        post_migrate.connect(sync_permissions, dispatch_uid="postmortems.sync_permissions")

@@ -1,5 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _after_migrate(sender, using="default", **kwargs):
+    from .audit.tables import history_tables, m2m_history_tables
+    from .audit.triggers import install_triggers
+    from .permissions import sync_reporting_permissions
+
+    history_tables.cache_clear()
+    m2m_history_tables.cache_clear()
+    install_triggers(using)
+    sync_reporting_permissions(using)
 
 
 class ReportingConfig(AppConfig):
     name = "reporting"
+    verbose_name = "Compliance and audit"
+
+    def ready(self):
+        from . import signals  # noqa: F401
+
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="reporting.after_migrate")

@@ -1,1 +1,316 @@
-"""Breach assessments, audit export, KPIs and preparedness (see the compliance issues)."""
+"""Breach assessments and regulatory clocks; the sealed, hash-chained audit log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from incidents.history import tracked_history
+from incidents.models import Incident
+
+from .choices import Anchor, Applicability, ObligationStatus, Unit
+
+
+# --- regimes as data ---------------------------------------------------------------------------
+class Regime(models.Model):
+    """A notification regime (GDPR Art. 33, NIS2, …). Seeded from regulatory-clocks.md and
+    edited by compliance staff; every row carries its rule version and source."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    jurisdiction = models.CharField(
+        max_length=40, blank=True, help_text="EU, US, US-CO, US-TX, … (informational)."
+    )
+    state = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="US state code whose resident counts decide state thresholds (CO, TX).",
+    )
+    clock_starts = models.CharField(max_length=200, blank=True)
+    rule_version = models.CharField(max_length=80)
+    source = models.CharField(max_length=300)
+    notes = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RegimeStage(models.Model):
+    """One notification a regime demands: its clock (anchor + amount + unit), recipient,
+    threshold and required contents. No amount means no fixed clock ("without undue
+    delay")."""
+
+    regime = models.ForeignKey(Regime, on_delete=models.CASCADE, related_name="stages")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    anchor = models.CharField(max_length=24, choices=Anchor.choices)
+    amount = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: no fixed clock (e.g. without undue delay)."
+    )
+    unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.HOURS)
+    recipient = models.CharField(max_length=200)
+    applicability = models.CharField(
+        max_length=24, choices=Applicability.choices, default=Applicability.ALWAYS
+    )
+    threshold = models.PositiveIntegerField(null=True, blank=True)
+    required_contents = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What the notification must contain: [{"key": "nature", "label": "…"}].',
+    )
+    deadline_text = models.CharField(max_length=200, blank=True)
+    rule_version = models.CharField(max_length=80)
+    source = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["regime", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["regime", "code"], name="regimestage_code_per_regime"),
+            models.CheckConstraint(
+                condition=Q(anchor__in=Anchor.values), name="regimestage_anchor_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=Unit.values), name="regimestage_unit_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.regime.name}: {self.name}"
+
+
+# --- breach assessment -------------------------------------------------------------------------
+class BreachAssessment(models.Model):
+    """The breach record of one incident (GDPR Art. 33(5): every breach, notified or not).
+    Each clock-starting time keeps who set it and why; history keeps every change."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.PROTECT, related_name="breach_assessment"
+    )
+    nature = models.TextField(blank=True, help_text="Nature of the breach.")
+
+    awareness_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the organisation became aware of the breach."
+    )
+    awareness_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    awareness_reason = models.TextField(blank=True)
+    discovery_at = models.DateTimeField(null=True, blank=True)
+    discovery_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    discovery_reason = models.TextField(blank=True)
+    classification_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the incident was classified as major (DORA, NIS2)."
+    )
+    classification_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    classification_reason = models.TextField(blank=True)
+    determination_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was determined that a breach occurred / that it is material (SEC).",
+    )
+    determination_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    determination_reason = models.TextField(blank=True)
+
+    personal_data_involved = models.BooleanField(default=True)
+    data_categories = models.TextField(blank=True, help_text="Categories of personal data.")
+    data_subject_categories = models.TextField(blank=True)
+    approx_data_subjects = models.PositiveIntegerField(null=True, blank=True)
+    approx_records = models.PositiveBigIntegerField(null=True, blank=True)
+    residents_by_state = models.JSONField(
+        default=dict, blank=True, help_text='Affected residents per US state: {"CO": 600}.'
+    )
+    likely_consequences = models.TextField(blank=True)
+    measures = models.TextField(blank=True, help_text="Measures taken or proposed.")
+    dpo_contact = models.TextField(blank=True, help_text="DPO or other contact point.")
+    high_risk = models.BooleanField(
+        null=True, blank=True, help_text="Likely high risk to individuals (GDPR Art. 34)."
+    )
+    high_risk_rationale = models.TextField(blank=True)
+    high_risk_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    jurisdictions = models.JSONField(default=list, blank=True, help_text='e.g. ["EU", "US-CO"].')
+    regimes = models.ManyToManyField(Regime, blank=True, related_name="assessments")
+
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = tracked_history(m2m_fields=[regimes])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("view_breach_register", "Can view and export the breach register")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(awareness_at__isnull=True) | ~Q(awareness_reason=""),
+                name="breach_awareness_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(high_risk__isnull=True) | ~Q(high_risk_rationale=""),
+                name="breach_high_risk_has_rationale",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Breach assessment of {self.incident.reference}"
+
+
+class NotificationObligation(models.Model):
+    """One notification owed under one regime stage. `due_at` comes from
+    reporting.domain.due_at; `next_reminder_at` is the clock the beat sweep watches."""
+
+    assessment = models.ForeignKey(
+        BreachAssessment, on_delete=models.PROTECT, related_name="obligations"
+    )
+    stage = models.ForeignKey(RegimeStage, on_delete=models.PROTECT, related_name="obligations")
+    status = models.CharField(
+        max_length=16, choices=ObligationStatus.choices, default=ObligationStatus.PENDING
+    )
+    recipient = models.CharField(max_length=200)
+    anchor_at = models.DateTimeField(null=True, blank=True, help_text="When the clock started.")
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.JSONField(
+        default=list, blank=True, help_text="Lead times (minutes) already reminded for due_at."
+    )
+    overdue_alarmed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reference_number = models.CharField(max_length=120, blank=True)
+    content_snapshot = models.JSONField(
+        default=dict, blank=True, help_text="What was notified, per required field."
+    )
+    rationale = models.TextField(blank=True, help_text="Why it is not required.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"],
+                name="obligation_reminder_due",
+                condition=Q(status="pending"),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "stage"], name="obligation_once_per_stage"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="obligation_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="not_required") | ~Q(rationale=""),
+                name="obligation_not_required_has_rationale",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage} ({self.get_status_display()})"
+
+
+# --- tamper evidence -----------------------------------------------------------------------------
+class AuditChainHead(models.Model):
+    """A single row locked by every sealer, so the chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="auditchainhead_singleton")]
+
+    def __str__(self):
+        return f"Chain head at {self.last_sequence}"
+
+
+class AuditSeal(models.Model):
+    """One history row sealed into the chain: hash = SHA-256(sequence, model, history id,
+    row digest, previous hash). Append-only (a trigger refuses UPDATE/DELETE on PostgreSQL)."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    model = models.CharField(max_length=100, help_text="app_label.historicalmodel")
+    history_id = models.BigIntegerField()
+    row_digest = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sequence"]
+        permissions = [("view_audit_trail", "Can export the audit trail and evidence packs")]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "history_id"], name="auditseal_row_once")
+        ]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.model}:{self.history_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement about a segment of the chain. The HMAC key lives in settings
+    (environment), never in the database, so rewriting the chain cannot re-sign it."""
+
+    first_sequence = models.PositiveBigIntegerField()
+    last_sequence = models.PositiveBigIntegerField(unique=True)
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField()
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next"
+    )
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=40, blank=True)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["last_sequence"]
+
+    def __str__(self):
+        return f"Checkpoint {self.first_sequence}–{self.last_sequence}"
+
+
+class AuditVerification(models.Model):
+    """One run of the verifier (beat or command): what it covered and what it found."""
+
+    started_at = models.DateTimeField()
+    first_sequence = models.PositiveBigIntegerField()
+    last_sequence = models.PositiveBigIntegerField()
+    checked = models.PositiveBigIntegerField(default=0)
+    ok = models.BooleanField()
+    first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Verification {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"

@@ -266,6 +266,21 @@ HARBORMASTER_ESCALATION_WATCHDOG_MINUTES = int(
     os.environ.get("HARBORMASTER_ESCALATION_WATCHDOG_MINUTES", "5")
 )
 
+# --- Compliance: breach clocks and the audit trail (reporting app) ------------------------
+# Reminders before each notification deadline, in hours (an overdue alarm follows at the
+# deadline itself).
+HARBORMASTER_BREACH_REMINDER_LEAD_HOURS = [
+    float(hours) for hours in env_list("HARBORMASTER_BREACH_REMINDER_LEAD_HOURS", "24,4,1")
+]
+# Key that signs audit checkpoints (HMAC-SHA256). Keep it out of the database and its
+# backups; production refuses to start without it. The local default is NOT a secret.
+HARBORMASTER_AUDIT_HMAC_KEY = os.environ.get(
+    "HARBORMASTER_AUDIT_HMAC_KEY", "harbormaster-local-audit-key-not-secret"
+)
+HARBORMASTER_AUDIT_HMAC_KEY_ID = os.environ.get("HARBORMASTER_AUDIT_HMAC_KEY_ID", "k1")
+# The sealer re-checks this many ids below the highest sealed one for rows committed late.
+HARBORMASTER_AUDIT_SEAL_LOOKBACK = int(os.environ.get("HARBORMASTER_AUDIT_SEAL_LOOKBACK", "100000"))
+
 # --- Alert ingestion ---------------------------------------------------------------------
 # Verify Amazon SNS signatures on /api/v1/ingest/cloudwatch/ (recommended in production).
 HARBORMASTER_SNS_VERIFY_SIGNATURES = env_bool("HARBORMASTER_SNS_VERIFY_SIGNATURES", False)

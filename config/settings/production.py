@@ -21,6 +21,14 @@ if not os.environ.get("CELERY_BROKER_URL"):
 
 HARBORMASTER_ALLOW_DEMO_DATA = False
 
+# Audit checkpoints are signed with a key the database does not hold.
+HARBORMASTER_AUDIT_HMAC_KEY = os.environ.get("HARBORMASTER_AUDIT_HMAC_KEY", "")
+if len(HARBORMASTER_AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured(
+        "HARBORMASTER_AUDIT_HMAC_KEY must be set in production (at least 32 characters)"
+    )
+
+
 # Several web processes must share the API throttle counters: Redis, by default the
 # broker's server (CACHE_URL overrides it).
 if not os.environ.get("CACHE_URL"):

@@ -1,7 +1,11 @@
 """/api/v1/ (namespace "api"). The ingestion routes are included from config/urls.py."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .audit import AuditEventsView, EvidencePackView
+from .postmortem import PostMortemJsonView, PostMortemMarkdownView
+from .status import StatusView
 from .views import IncidentViewSet
 
 app_name = "api"
@@ -9,4 +13,24 @@ app_name = "api"
 router = SimpleRouter(trailing_slash=True)
 router.register("incidents", IncidentViewSet, basename="incident")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("status/", StatusView.as_view(), name="status"),
+    path(
+        "incidents/<str:reference>/postmortem.md",
+        PostMortemMarkdownView.as_view(),
+        name="incident-postmortem-md",
+    ),
+    path(
+        "incidents/<str:reference>/postmortem/",
+        PostMortemJsonView.as_view(),
+        name="incident-postmortem",
+    ),
+    # Audit trail and evidence packs (reporting app; docs/audit.md).
+    path("audit/events/", AuditEventsView.as_view(), name="audit-events"),
+    path(
+        "incidents/<str:reference>/evidence.zip",
+        EvidencePackView.as_view(),
+        name="incident-evidence",
+    ),
+    *router.urls,
+]

@@ -642,6 +642,10 @@ def _step(incident: Incident, action: str, args: list, *, user, users: dict, whe
         )
     elif action == "status":
         to_status, kwargs = args
+        if to_status == Status.CLOSED:  # the policy's post-mortem must be published first
+            from postmortems.demo import publish_for_demo
+
+            publish_for_demo(incident, user=user, now=when)
         services.incident_transition(
             incident=incident, to_status=to_status, user=user, now=when, **kwargs
         )

@@ -2,6 +2,15 @@
 
 from .alerts import Alert, AlertGroup, RoutingRule, SnsSubscription
 from .api import ApiKey, ApiScope, IdempotencyRecord
+from .communications import (
+    Audience,
+    CommChannel,
+    Communication,
+    CommunicationCadence,
+    CommunicationTemplate,
+    StatusUpdateClock,
+    TemplateKind,
+)
 from .escalation import (
     ContactPoint,
     EscalationEvent,
@@ -27,9 +36,14 @@ __all__ = [
     "AlertGroup",
     "ApiKey",
     "ApiScope",
+    "Audience",
     "ChecklistItem",
     "ChecklistTemplate",
     "ChecklistTemplateItem",
+    "CommChannel",
+    "Communication",
+    "CommunicationCadence",
+    "CommunicationTemplate",
     "ContactPoint",
     "Delivery",
     "EscalationEvent",
@@ -44,5 +58,7 @@ __all__ = [
     "Service",
     "SeverityPolicy",
     "SnsSubscription",
+    "StatusUpdateClock",
+    "TemplateKind",
     "TimelineEntry",
 ]

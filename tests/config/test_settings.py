@@ -32,6 +32,7 @@ SETTINGS_ENV = (
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_PRELOAD",
+    "HARBORMASTER_AUDIT_HMAC_KEY",
 )
 
 
@@ -44,6 +45,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DATABASE_URL": "postgres://harbormaster:s3cret@db.example.com:5432/harbormaster",
         "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
         "HARBORMASTER_VAR_DIR": str(tmp_path / "var"),
+        "HARBORMASTER_AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
     }
 
 
@@ -126,7 +128,14 @@ def test_debug_true_fails_check_deploy_under_local_settings(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"]
+    "name",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "HARBORMASTER_AUDIT_HMAC_KEY",
+    ],
 )
 def test_production_refuses_to_start_without(name, tmp_path):
     env = production_env(tmp_path)

@@ -22,6 +22,7 @@ from incidents.choices import (
 )
 from incidents.models import ChecklistItem, Incident, RoleAssignment, TimelineEntry
 from tests.factories import IncidentFactory, RoleAssignmentFactory, ServiceFactory, UserFactory
+from tests.postmortems.helpers import publish_postmortem
 
 from .admin_helpers import changeform_post_data, inline_prefix
 
@@ -253,6 +254,8 @@ def test_whole_lifecycle_through_the_admin_buttons(admin_client, admin_user):
         ("resolved", {"resolution_summary": "Rolled back release 4.2.1"}),
         ("closed", {}),
     ]:
+        if to_status == "closed":  # P1: closing needs the published post-mortem
+            publish_postmortem(incident, user=admin_user)
         assert admin_client.get(transition_url(incident, to_status)).status_code == 200
         response = admin_client.post(transition_url(incident, to_status), extra)
         assert response.status_code == 302, response.content.decode()

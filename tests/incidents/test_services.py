@@ -29,6 +29,7 @@ from incidents.services import (
     incident_update,
 )
 from tests.factories import ServiceFactory, UserFactory
+from tests.postmortems.helpers import publish_postmortem
 
 pytestmark = pytest.mark.django_db
 
@@ -415,6 +416,8 @@ def test_full_lifecycle_stamps_each_status_once(alice, bob):
     statuses = ["triaged", "investigating", "contained", "resolved", "closed"]
     times = [T0 + timedelta(minutes=m) for m in (5, 10, 20, 50, 90)]
     for status, user, at in zip(statuses, users, times, strict=True):
+        if status == "closed":  # P1: closing needs the published post-mortem
+            publish_postmortem(incident, now=at)
         incident = incident_transition(
             incident=incident,
             to_status=status,

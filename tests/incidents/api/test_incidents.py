@@ -16,6 +16,7 @@ from tests.factories import (
     ServiceFactory,
     UserFactory,
 )
+from tests.postmortems.helpers import publish_postmortem
 
 from .conftest import LIST_URL, detail_url
 
@@ -382,6 +383,7 @@ def test_patch_severity_of_a_closed_incident_is_refused(client, outage):
     services.incident_transition(
         incident=outage, to_status=Status.RESOLVED, user=None, resolution_summary="fixed"
     )
+    publish_postmortem(outage)  # P1: closing needs the published post-mortem
     services.incident_transition(incident=outage, to_status=Status.CLOSED, user=None)
     outage.refresh_from_db()
     response = client.patch(

@@ -1,0 +1,1 @@
+"""Communications: the spec's notification templates, sends through the outbox, cadence."""

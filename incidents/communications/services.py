@@ -1,0 +1,298 @@
+"""Every write of the communications area: sending, and the update-cadence sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .. import domain as incident_domain
+from ..choices import Channel, ResponseRole, StaffGroup, TimelineKind
+from ..domain import DomainError
+from ..models import (
+    Audience,
+    CommChannel,
+    Communication,
+    CommunicationCadence,
+    CommunicationTemplate,
+    ContactPoint,
+    Incident,
+    RoleAssignment,
+    StatusUpdateClock,
+    TimelineEntry,
+)
+from ..outbox.services import delivery_enqueue
+from . import domain
+
+
+def _save(instance, *, user, reason: str) -> None:
+    instance._history_user = user
+    instance._change_reason = reason[:100]
+    instance.save()
+
+
+def render_for_incident(
+    *, template: CommunicationTemplate, incident: Incident, fields: dict | None = None
+) -> domain.Rendered:
+    values = domain.incident_values(
+        reference=incident.reference,
+        severity=incident.severity,
+        title=incident.title,
+        summary=incident.summary,
+        customer_impact=incident.customer_impact,
+        business_impact=incident.business_impact,
+        status_label=incident.get_status_display(),
+        resolution_summary=incident.resolution_summary,
+        started_at=incident.started_at,
+        detected_at=incident.detected_at,
+        resolved_at=incident.resolved_at,
+        sender_fields=fields,
+    )
+    return domain.render(subject=template.subject, body=template.body, values=values)
+
+
+def parse_recipients(raw: str) -> list[str]:
+    addresses = [a.strip() for a in raw.replace(",", "\n").splitlines() if a.strip()]
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise DomainError(
+                f"{address!r} is not an email address.", field="email_recipients"
+            ) from None
+    return list(dict.fromkeys(addresses))
+
+
+def _interval(severity: str) -> int | None:
+    cadence = CommunicationCadence.objects.filter(severity=severity).first()
+    return cadence.interval_minutes if cadence else None
+
+
+def _clock_for(incident: Incident) -> StatusUpdateClock:
+    clock, _ = StatusUpdateClock.objects.get_or_create(incident=incident)
+    return clock
+
+
+@transaction.atomic
+def communication_send(
+    *,
+    incident: Incident | int,
+    template: CommunicationTemplate,
+    audience: str,
+    channels: list[str],
+    user,
+    fields: dict | None = None,
+    email_recipients: str = "",
+    now: datetime | None = None,
+) -> Communication:
+    """Render, refuse if a placeholder is missing, record, and queue the deliveries."""
+    now = now or timezone.now()
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    locked = Incident.objects.select_for_update().get(pk=pk)
+    if audience not in Audience.values:
+        raise DomainError(f"Unknown audience {audience!r}.", field="audience")
+    channels = [c for c in CommChannel.values if c in set(channels)]
+    if not channels:
+        raise DomainError("Choose at least one channel.", field="channels")
+    if CommChannel.STATUS_PAGE in channels and audience != Audience.EXTERNAL:
+        raise DomainError(
+            "Only external communications go on the public status page.", field="channels"
+        )
+    recipients = parse_recipients(email_recipients)
+    if CommChannel.EMAIL in channels and not recipients:
+        raise DomainError("Add at least one email address.", field="email_recipients")
+    if CommChannel.CHAT in channels and not settings.HARBORMASTER_CHAT_WEBHOOK_URL:
+        raise DomainError(
+            "No chat webhook is configured (HARBORMASTER_CHAT_WEBHOOK_URL).", field="channels"
+        )
+    rendered = render_for_incident(template=template, incident=locked, fields=fields)
+    if rendered.missing:
+        raise DomainError(
+            "Not sent: fill in " + ", ".join(rendered.missing) + " (shown as [missing: …]).",
+        )
+    communication = Communication(
+        incident=locked,
+        template=template,
+        kind=template.kind,
+        audience=audience,
+        channels=channels,
+        email_recipients="\n".join(recipients) if CommChannel.EMAIL in channels else "",
+        fields={k: v for k, v in (fields or {}).items() if v},
+        subject=rendered.subject,
+        body=rendered.body,
+        sent_by=user,
+        sent_at=now,
+    )
+    _save(communication, user=user, reason=f"{template.name} sent ({audience})")
+    if CommChannel.EMAIL in channels:
+        for address in recipients:
+            delivery_enqueue(
+                key=f"communication:{communication.pk}:email:{address.lower()}",
+                channel=Channel.EMAIL,
+                target=address,
+                subject=rendered.subject,
+                body=rendered.body,
+                incident=locked,
+                now=now,
+            )
+    if CommChannel.CHAT in channels:
+        delivery_enqueue(
+            key=f"communication:{communication.pk}:chat",
+            channel=Channel.CHAT,
+            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
+            subject=rendered.subject,
+            body=rendered.body,
+            incident=locked,
+            now=now,
+        )
+    labels = ", ".join(CommChannel(c).label.lower() for c in channels)
+    entry = TimelineEntry(
+        incident=locked,
+        kind=TimelineKind.NOTE,
+        at=now,
+        author=user,
+        text=f"{Audience(audience).label.split(' ')[0]} communication sent via {labels}: "
+        f"{rendered.subject}",
+    )
+    _save(entry, user=user, reason="Communication sent")
+    # Any send restarts the update clock.
+    clock = _clock_for(locked)
+    clock.due_at = (
+        domain.next_update_due(sent_at=now, interval_minutes=_interval(locked.severity))
+        if locked.status in incident_domain.OPEN_STATUSES
+        else None
+    )
+    _save(clock, user=user, reason="Communication sent")
+    return communication
+
+
+# --- cadence: reminders to the communications lead --------------------------------------
+def communications_lead_recipients(incident: Incident) -> list:
+    holder = (
+        RoleAssignment.objects.filter(
+            incident=incident, role=ResponseRole.COMMUNICATIONS_LEAD, relieved_at__isnull=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if holder is not None and holder.user.is_active:
+        return [holder.user]
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=StaffGroup.COMMUNICATIONS_LEAD, is_active=True)
+        .order_by("username")
+    )
+
+
+def remind_users(*, people, key: str, subject: str, body: str, incident, now) -> int:
+    """One email per person (their contact point's address first); returns how many were new."""
+    contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=people)}
+    created = 0
+    for person in people:
+        contact = contacts.get(person.pk)
+        if contact is not None and not contact.accepts_email:
+            continue
+        email = (contact.email if contact and contact.email else person.email) or ""
+        if not email:
+            continue
+        _, new = delivery_enqueue(
+            key=f"{key}:email:{person.pk}",
+            channel=Channel.EMAIL,
+            target=email,
+            subject=subject,
+            body=body,
+            incident=incident,
+            recipient=person,
+            now=now,
+        )
+        created += new
+    return created
+
+
+def _open_incidents_without_clock():
+    return Incident.objects.filter(status__in=incident_domain.OPEN_STATUSES).exclude(
+        update_clock__isnull=False
+    )
+
+
+def status_updates_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Beat: start clocks for open incidents, remind once per overdue period."""
+    now = now or timezone.now()
+    intervals = dict(
+        CommunicationCadence.objects.filter(interval_minutes__isnull=False).values_list(
+            "severity", "interval_minutes"
+        )
+    )
+    counts = {"started": 0, "reminded": 0, "stopped": 0}
+    with transaction.atomic():
+        for incident in _open_incidents_without_clock().filter(severity__in=intervals)[:limit]:
+            clock = StatusUpdateClock(
+                incident=incident,
+                due_at=domain.next_update_due(
+                    sent_at=incident.detected_at, interval_minutes=intervals[incident.severity]
+                ),
+            )
+            _save(clock, user=None, reason="Update cadence started")
+            counts["started"] += 1
+    due_ids = list(
+        StatusUpdateClock.objects.filter(due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for clock_id in due_ids:
+        with transaction.atomic():
+            query = StatusUpdateClock.objects.filter(pk=clock_id, due_at__lte=now)
+            if connection.features.has_select_for_update_skip_locked:
+                query = query.select_for_update(skip_locked=True)
+            clock = query.select_related("incident").first()
+            if clock is None:
+                continue
+            incident = clock.incident
+            interval = intervals.get(incident.severity)
+            if incident.status not in incident_domain.OPEN_STATUSES or not interval:
+                clock.due_at = None
+                _save(clock, user=None, reason="Update cadence stopped")
+                counts["stopped"] += 1
+                continue
+            due = clock.due_at
+            late = incident_domain.format_duration(now - due)
+            remind_users(
+                people=communications_lead_recipients(incident),
+                key=f"update-reminder:{incident.pk}:{due.isoformat()}",
+                subject=f"Status update overdue: {incident.reference} ({incident.severity})",
+                body=(
+                    f"A status update for {incident.reference} — {incident.title} was due at "
+                    f"{due:%Y-%m-%d %H:%M} UTC ({late} ago). {incident.severity} incidents "
+                    f"get an update every {interval} minutes.\n\n"
+                    f"{settings.HARBORMASTER_BASE_URL}/admin/incidents/incident/{incident.pk}/"
+                    "communicate/"
+                ),
+                incident=incident,
+                now=now,
+            )
+            clock.last_reminded_for = due
+            # The next overdue period: remind again one interval later if still silent.
+            clock.due_at = domain.next_update_due(sent_at=max(due, now), interval_minutes=interval)
+            _save(clock, user=None, reason="Overdue update reminded")
+            counts["reminded"] += 1
+    return counts
+
+
+def clock_restart(incident: Incident, *, user, now: datetime) -> None:
+    """Reopened (recurrence): the cadence starts again from now."""
+    interval = _interval(incident.severity)
+    clock = _clock_for(incident)
+    clock.due_at = domain.next_update_due(sent_at=now, interval_minutes=interval)
+    _save(clock, user=user, reason="Update cadence restarted")
+
+
+def clock_stop(incident: Incident, *, user) -> None:
+    clock = StatusUpdateClock.objects.filter(incident=incident).first()
+    if clock is not None and clock.due_at is not None:
+        clock.due_at = None
+        _save(clock, user=user, reason="Incident no longer open")

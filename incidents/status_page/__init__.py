@@ -1,0 +1,1 @@
+"""The public status page: only what was published to the external audience."""

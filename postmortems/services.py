@@ -1,0 +1,406 @@
+"""Every write of the post-incident area. One transaction each; history user and reason on
+every save; timeline entries on the incident for what the responders should see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from incidents.choices import ResponseRole, StaffGroup, TimelineKind
+from incidents.communications.services import remind_users
+from incidents.domain import DomainError
+from incidents.models import Incident, RoleAssignment, SeverityPolicy, TimelineEntry
+
+from . import domain
+from .models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    PostIncidentTask,
+    PostMortem,
+    PostMortemStatus,
+)
+
+EDITABLE_FIELDS = (
+    "owner",
+    "due_at",
+    "review_meeting_at",
+    "occurred_at",
+    "impact",
+    "root_cause",
+    "timeline",
+    "went_well",
+    "could_improve",
+    "lessons_learned",
+)
+
+
+def _save(instance, *, user, reason: str) -> None:
+    instance._history_user = user
+    instance._change_reason = reason[:100]
+    instance.save()
+
+
+def _timeline(incident, *, text: str, user, at) -> None:
+    entry = TimelineEntry(incident=incident, kind=TimelineKind.NOTE, text=text, author=user, at=at)
+    _save(entry, user=user, reason="Timeline: post-incident")
+
+
+def _commander(incident):
+    holder = (
+        RoleAssignment.objects.filter(
+            incident=incident, role=ResponseRole.INCIDENT_COMMANDER, relieved_at__isnull=True
+        )
+        .select_related("user")
+        .first()
+    )
+    return holder.user if holder else None
+
+
+def postmortem_required(incident: Incident) -> bool:
+    return SeverityPolicy.objects.filter(
+        severity=incident.severity, postmortem_required=True
+    ).exists()
+
+
+def timeline_events(incident: Incident) -> list[tuple[datetime, str]]:
+    """The incident's timeline, its key timestamps and its history's reasons."""
+    events = []
+    for label, at in (
+        ("Problem started", incident.started_at),
+        ("Detected", incident.detected_at),
+        ("Acknowledged", incident.acknowledged_at),
+        ("Contained", incident.contained_at),
+        ("Resolved", incident.resolved_at),
+    ):
+        if at:
+            events.append((at, label))
+    timeline_texts = set()
+    for entry in incident.timeline.select_related("author").order_by("at", "id"):
+        who = f" ({entry.author.get_username()})" if entry.author else ""
+        events.append((entry.at, f"{entry.text}{who}"))
+        timeline_texts.add(entry.text)
+    for record in incident.history.exclude(history_change_reason__isnull=True).order_by(
+        "history_date"
+    ):
+        reason = record.history_change_reason or ""
+        if reason and reason not in timeline_texts and not reason.startswith("Updated "):
+            events.append((record.history_date, f"[history] {reason}"))
+            timeline_texts.add(reason)
+    return events
+
+
+def post_incident_open(*, incident: Incident, user, now: datetime) -> PostMortem | None:
+    """On resolution (inside the transition's transaction): both checklists and, when the
+    policy requires one, the post-mortem. Idempotent: a reopened and re-resolved incident
+    keeps what it has."""
+    owner = _commander(incident)
+    created = 0
+    existing = set(PostIncidentTask.objects.filter(incident=incident).values_list("stage", "order"))
+    for stage, order, text, due_at in domain.checklist_plan(now):
+        if (stage, order) in existing:
+            continue
+        task = PostIncidentTask(
+            incident=incident,
+            stage=stage,
+            order=order,
+            text=text,
+            owner=owner,
+            created_at=now,
+            due_at=due_at,
+            next_reminder_at=domain.first_reminder_at(created_at=now, due_at=due_at),
+        )
+        _save(task, user=user, reason="Post-incident checklist")
+        created += 1
+    if created:
+        _timeline(
+            incident,
+            text=f"Post-incident checklists opened ({created} steps: immediate within 24 h, "
+            "review within 7 days).",
+            user=user,
+            at=now,
+        )
+    if not postmortem_required(incident):
+        return None
+    postmortem = PostMortem.objects.filter(incident=incident).first()
+    if postmortem is not None:
+        return postmortem
+    postmortem = PostMortem(
+        incident=incident,
+        owner=owner,
+        due_at=now + domain.POSTMORTEM_DUE_WITHIN,
+        review_meeting_at=domain.review_meeting_at(now),
+        occurred_at=incident.started_at or incident.detected_at,
+        impact="\n".join(
+            part for part in (incident.customer_impact, incident.business_impact) if part
+        ),
+        timeline=domain.timeline_draft(timeline_events(incident)),
+        created_at=now,
+    )
+    _save(postmortem, user=user, reason="Post-mortem opened (required by the severity policy)")
+    _timeline(
+        incident,
+        text=f"Post-mortem opened: due {postmortem.due_at:%Y-%m-%d}, review meeting "
+        f"{postmortem.review_meeting_at:%Y-%m-%d %H:%M} UTC.",
+        user=user,
+        at=now,
+    )
+    return postmortem
+
+
+def closing_check(*, incident: Incident) -> None:
+    if not postmortem_required(incident):
+        return
+    postmortem = PostMortem.objects.filter(incident=incident).first()
+    if postmortem is None or postmortem.status != PostMortemStatus.PUBLISHED:
+        state = "none exists" if postmortem is None else f"it is {postmortem.get_status_display()}"
+        raise DomainError(
+            f"{incident.severity} incidents need a published post-mortem before closing "
+            f"({state}). Publish the post-mortem first."
+        )
+
+
+def _lock(postmortem: PostMortem | int) -> PostMortem:
+    pk = postmortem.pk if isinstance(postmortem, PostMortem) else postmortem
+    return PostMortem.objects.select_for_update().select_related("incident").get(pk=pk)
+
+
+@transaction.atomic
+def postmortem_update(*, postmortem: PostMortem | int, user, reason: str = "", **fields):
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    locked = _lock(postmortem)
+    if locked.status == PostMortemStatus.PUBLISHED:
+        raise DomainError("A published post-mortem cannot be edited.")
+    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, fields[name])
+    if changed:
+        _save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
+    return locked
+
+
+@transaction.atomic
+def postmortem_submit(*, postmortem: PostMortem | int, user, now: datetime | None = None):
+    now = now or timezone.now()
+    locked = _lock(postmortem)
+    if locked.status != PostMortemStatus.DRAFT:
+        raise DomainError(f"Only a draft can be submitted (this one is {locked.status}).")
+    missing = domain.missing_for_review({n: getattr(locked, n) for n in domain.REQUIRED_TO_SUBMIT})
+    if missing:
+        raise DomainError("Fill in before review: " + ", ".join(missing) + ".")
+    locked.status = PostMortemStatus.IN_REVIEW
+    locked.submitted_at = now
+    _save(locked, user=user, reason="Submitted for review")
+    _timeline(locked.incident, text="Post-mortem submitted for review.", user=user, at=now)
+    return locked
+
+
+@transaction.atomic
+def postmortem_return(*, postmortem: PostMortem | int, user, reason: str = ""):
+    locked = _lock(postmortem)
+    if locked.status != PostMortemStatus.IN_REVIEW:
+        raise DomainError("Only a post-mortem in review can go back to draft.")
+    locked.status = PostMortemStatus.DRAFT
+    _save(locked, user=user, reason=reason or "Returned to draft")
+    return locked
+
+
+@transaction.atomic
+def postmortem_publish(*, postmortem: PostMortem | int, approver, now: datetime | None = None):
+    now = now or timezone.now()
+    locked = _lock(postmortem)
+    if locked.status != PostMortemStatus.IN_REVIEW:
+        raise DomainError(f"Only a post-mortem in review can be published ({locked.status}).")
+    if approver is None or not approver.has_perm("postmortems.approve_postmortem"):
+        raise DomainError("Publishing needs someone allowed to approve post-mortems.")
+    locked.status = PostMortemStatus.PUBLISHED
+    locked.approved_by = approver
+    locked.published_at = now
+    _save(locked, user=approver, reason=f"Approved and published by {approver.get_username()}")
+    _timeline(
+        locked.incident,
+        text=f"Post-mortem published (approved by {approver.get_username()}).",
+        user=approver,
+        at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def action_item_add(
+    *,
+    postmortem: PostMortem | int,
+    description: str,
+    owner,
+    due_date: date,
+    user,
+    ticket_url: str = "",
+    now: datetime | None = None,
+) -> ActionItem:
+    now = now or timezone.now()
+    locked = _lock(postmortem)
+    if not (description or "").strip():
+        raise DomainError("Describe the action.", field="description")
+    if owner is None:
+        raise DomainError("An action item needs an owner.", field="owner")
+    item = ActionItem(
+        postmortem=locked,
+        description=description.strip(),
+        owner=owner,
+        due_date=due_date,
+        ticket_url=ticket_url,
+        created_at=now,
+        next_reminder_at=domain.action_item_first_reminder(due_date),
+    )
+    _save(item, user=user, reason="Action item added")
+    return item
+
+
+@transaction.atomic
+def action_item_update(
+    *, item: ActionItem | int, user, now: datetime | None = None, **fields
+) -> ActionItem:
+    now = now or timezone.now()
+    pk = item.pk if isinstance(item, ActionItem) else item
+    locked = ActionItem.objects.select_for_update().get(pk=pk)
+    allowed = {"description", "owner", "due_date", "status", "ticket_url"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, fields[name])
+    if "due_date" in changed:  # a new date restarts the reminders
+        locked.reminders_sent = 0
+        locked.next_reminder_at = domain.action_item_first_reminder(locked.due_date)
+    if locked.status in OPEN_ACTION_STATUSES:
+        locked.completed_at = None
+    else:
+        locked.completed_at = locked.completed_at or now
+        locked.next_reminder_at = None
+    _save(locked, user=user, reason="Updated " + ", ".join(changed))
+    return locked
+
+
+@transaction.atomic
+def task_set_done(*, task: PostIncidentTask | int, done: bool, user, now=None):
+    now = now or timezone.now()
+    pk = task.pk if isinstance(task, PostIncidentTask) else task
+    locked = PostIncidentTask.objects.select_for_update().get(pk=pk)
+    if done == locked.is_done:
+        return locked
+    if done and user is None:
+        raise DomainError("A checklist step is ticked by a person.")
+    locked.done_at = now if done else None
+    locked.done_by = user if done else None
+    if done:
+        locked.next_reminder_at = None
+    elif locked.reminders_sent < 2:
+        locked.next_reminder_at = (
+            domain.first_reminder_at(created_at=locked.created_at, due_at=locked.due_at)
+            if locked.reminders_sent == 0
+            else locked.due_at
+        )
+    verb = "Done" if done else "Reopened"
+    _save(locked, user=user, reason=f"{verb}: {locked.text}")
+    _timeline(locked.incident, text=f"{verb}: {locked.text}", user=user, at=now)
+    return locked
+
+
+# --- reminders ----------------------------------------------------------------------------
+def _group_users(group: str) -> list:
+    return list(
+        get_user_model().objects.filter(groups__name=group, is_active=True).order_by("username")
+    )
+
+
+def _due_rows(model, now, limit):
+    return list(
+        model.objects.filter(next_reminder_at__lte=now)
+        .order_by("next_reminder_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _claim(model, pk, now):
+    query = model.objects.filter(pk=pk, next_reminder_at__lte=now)
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True)
+    return query.first()
+
+
+def _remind_task(task: PostIncidentTask, now) -> bool:
+    incident = task.incident
+    if task.is_done:
+        task.next_reminder_at = None
+        _save(task, user=None, reason="Reminder dropped: done")
+        return False
+    kind = domain.reminder_kind(reminders_sent=task.reminders_sent, due_at=task.due_at, now=now)
+    people = [task.owner] if task.owner and task.owner.is_active else []
+    people = people or _group_users(StaffGroup.INCIDENT_COMMANDER)
+    label = "overdue" if kind == domain.OVERDUE else "due"
+    remind_users(
+        people=people,
+        key=f"post-incident-task:{task.pk}:{kind}",
+        subject=f"Post-incident step {label}: {incident.reference} — {task.text}",
+        body=f"'{task.text}' ({task.get_stage_display()}) for {incident.reference} — "
+        f"{incident.title} is {label}: due {task.due_at:%Y-%m-%d %H:%M} UTC.",
+        incident=incident,
+        now=now,
+    )
+    task.reminders_sent = 2 if kind == domain.OVERDUE else 1
+    task.next_reminder_at = domain.after_reminder(
+        reminders_sent=task.reminders_sent, due_at=task.due_at
+    )
+    _save(task, user=None, reason=f"Reminder sent: {label}")
+    return True
+
+
+def _remind_action(item: ActionItem, now) -> bool:
+    incident = item.postmortem.incident
+    if not item.is_open:
+        item.next_reminder_at = None
+        _save(item, user=None, reason="Reminder dropped: closed")
+        return False
+    deadline = domain.action_item_deadline(item.due_date)
+    kind = domain.reminder_kind(reminders_sent=item.reminders_sent, due_at=deadline, now=now)
+    label = "overdue" if kind == domain.OVERDUE else "due today"
+    remind_users(
+        people=[item.owner] if item.owner.is_active else [],
+        key=f"action-item:{item.pk}:{item.due_date.isoformat()}:{kind}",
+        subject=f"Action item {label}: {item.description}",
+        body=f"Action item from the {incident.reference} post-mortem is {label} "
+        f"(due {item.due_date.isoformat()}): {item.description}"
+        + (f"\nTicket: {item.ticket_url}" if item.ticket_url else ""),
+        incident=incident,
+        now=now,
+    )
+    item.reminders_sent = 2 if kind == domain.OVERDUE else 1
+    item.next_reminder_at = domain.after_reminder(
+        reminders_sent=item.reminders_sent, due_at=deadline
+    )
+    _save(item, user=None, reason=f"Reminder sent: {label}")
+    return True
+
+
+def reminders_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Beat: checklist steps and action items that are due or overdue, each reminder once."""
+    now = now or timezone.now()
+    counts = {"tasks": 0, "action_items": 0}
+    for pk in _due_rows(PostIncidentTask, now, limit):
+        with transaction.atomic():
+            task = _claim(PostIncidentTask, pk, now)
+            if task is not None and _remind_task(task, now):
+                counts["tasks"] += 1
+    for pk in _due_rows(ActionItem, now, limit):
+        with transaction.atomic():
+            item = _claim(ActionItem, pk, now)
+            if item is not None and _remind_action(item, now):
+                counts["action_items"] += 1
+    return counts

@@ -1,0 +1,1 @@
+"""Audit trail: discovery of history tables, streaming export, sealing and verification."""

@@ -1,0 +1,345 @@
+"""Sealing history rows into the hash chain, signed checkpoints and verification.
+
+Every sealer locks the single chain-head row (SELECT ... FOR UPDATE), so concurrent sealers
+queue instead of forking the chain. Unsealed rows are found with an anti-join on
+AuditSeal(model, history_id), so a row committed late (lower id than rows already sealed)
+is still picked up."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
+
+from ..models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
+from . import chain
+from .tables import sealable_models
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+VERIFY_CHUNK = 2000
+
+
+def hmac_key() -> bytes:
+    return settings.HARBORMASTER_AUDIT_HMAC_KEY.encode()
+
+
+def key_id() -> str:
+    return settings.HARBORMASTER_AUDIT_HMAC_KEY_ID
+
+
+def _lock_head() -> AuditChainHead:
+    AuditChainHead.objects.get_or_create(pk=1)
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def _unsealed(label: str, model, after: int | None, limit: int) -> list[dict]:
+    pk = model._meta.pk.attname
+    sealed = AuditSeal.objects.filter(model=label, history_id=OuterRef(pk))
+    query = model.objects.all() if after is None else model.objects.filter(**{f"{pk}__gt": after})
+    return list(
+        query.filter(~Exists(sealed))
+        .order_by(pk)
+        .values(*[field.attname for field in model._meta.concrete_fields])[:limit]
+    )
+
+
+@dataclass
+class SealResult:
+    sealed: int = 0
+    first_sequence: int | None = None
+    last_sequence: int | None = None
+    checkpoint: AuditCheckpoint | None = None
+
+
+def seal_pending(
+    *,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    lookback: int | None = None,
+    progress=None,
+) -> SealResult:
+    """Seal every unsealed history row, table by table in id order, then sign a checkpoint
+    over what this run sealed. `lookback` ids below the highest sealed id are re-checked
+    for rows committed late (None: the setting; negative: every id, a full sweep)."""
+    now = now or timezone.now()
+    lookback = settings.HARBORMASTER_AUDIT_SEAL_LOOKBACK if lookback is None else lookback
+    result = SealResult()
+    for label, model in sealable_models().items():
+        highest = AuditSeal.objects.filter(model=label).aggregate(top=Max("history_id"))["top"]
+        # None: no lower bound (a full sweep, lookback < 0).
+        cursor = max(0, (highest or 0) - lookback) if lookback >= 0 else None
+        while True:
+            with transaction.atomic():
+                head = _lock_head()
+                rows = _unsealed(label, model, cursor, batch_size)
+                if not rows:
+                    break
+                pk = model._meta.pk.attname
+                seals = []
+                sequence, previous = head.last_sequence, head.last_hash
+                for row in rows:
+                    sequence += 1
+                    digest = chain.row_digest(row)
+                    link = chain.link_hash(
+                        sequence=sequence,
+                        model=label,
+                        history_id=row[pk],
+                        digest=digest,
+                        previous=previous,
+                    )
+                    seals.append(
+                        AuditSeal(
+                            sequence=sequence,
+                            model=label,
+                            history_id=row[pk],
+                            row_digest=digest,
+                            previous_hash=previous,
+                            hash=link,
+                            sealed_at=now,
+                        )
+                    )
+                    previous = link
+                AuditSeal.objects.bulk_create(seals, batch_size=1000)
+                if result.first_sequence is None:
+                    result.first_sequence = seals[0].sequence
+                result.last_sequence = sequence
+                result.sealed += len(seals)
+                head.last_sequence, head.last_hash = sequence, previous
+                head.save(update_fields=["last_sequence", "last_hash"])
+                cursor = rows[-1][pk]
+            if progress is not None:
+                progress(len(rows))
+            if len(rows) < batch_size:
+                break
+    result.checkpoint = checkpoint_create(now=now)
+    return result
+
+
+@transaction.atomic
+def checkpoint_create(*, now: datetime | None = None) -> AuditCheckpoint | None:
+    """Sign what was sealed since the last checkpoint (nothing new: no checkpoint)."""
+    now = now or timezone.now()
+    head = _lock_head()
+    last = AuditCheckpoint.objects.order_by("-last_sequence").first()
+    first_sequence = (last.last_sequence if last else 0) + 1
+    if head.last_sequence < first_sequence:
+        return None
+    tail = AuditSeal.objects.get(sequence=head.last_sequence)
+    count = head.last_sequence - first_sequence + 1
+    message = chain.checkpoint_message(
+        first_sequence=first_sequence,
+        last_sequence=head.last_sequence,
+        last_hash=tail.hash,
+        count=count,
+        previous=last.signature if last else "",
+    )
+    return AuditCheckpoint.objects.create(
+        first_sequence=first_sequence,
+        last_sequence=head.last_sequence,
+        last_hash=tail.hash,
+        count=count,
+        previous=last,
+        created_at=now,
+        key_id=key_id(),
+        signature=chain.sign(hmac_key(), message),
+    )
+
+
+# --- verification --------------------------------------------------------------------------
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    first_sequence: int
+    last_sequence: int
+    first_bad_sequence: int | None = None
+    message: str = ""
+
+
+class _Bad(Exception):
+    def __init__(self, sequence: int, message: str):
+        super().__init__(message)
+        self.sequence = sequence
+        self.message = message
+
+
+def _checkpoint_chain(key: bytes) -> list[AuditCheckpoint]:
+    """The checkpoints in order, each signature and link checked."""
+    checkpoints = list(AuditCheckpoint.objects.order_by("last_sequence"))
+    previous = None
+    for checkpoint in checkpoints:
+        expected_first = (previous.last_sequence if previous else 0) + 1
+        message = chain.checkpoint_message(
+            first_sequence=checkpoint.first_sequence,
+            last_sequence=checkpoint.last_sequence,
+            last_hash=checkpoint.last_hash,
+            count=checkpoint.count,
+            previous=previous.signature if previous else "",
+        )
+        if (
+            checkpoint.first_sequence != expected_first
+            or checkpoint.previous_id != (previous.pk if previous else None)
+            or checkpoint.count != checkpoint.last_sequence - checkpoint.first_sequence + 1
+            or not chain.signature_valid(key, message, checkpoint.signature)
+        ):
+            raise _Bad(
+                checkpoint.first_sequence,
+                f"checkpoint {checkpoint.first_sequence}–{checkpoint.last_sequence} has a bad "
+                "signature or does not follow the previous checkpoint",
+            )
+        previous = checkpoint
+    return checkpoints
+
+
+def _history_rows(batch: list[AuditSeal]) -> dict[tuple[str, int], dict]:
+    models = sealable_models()
+    wanted: dict[str, list[int]] = {}
+    for seal in batch:
+        wanted.setdefault(seal.model, []).append(seal.history_id)
+    rows = {}
+    for label, ids in wanted.items():
+        model = models.get(label)
+        if model is None:
+            continue
+        pk = model._meta.pk.attname
+        columns = [field.attname for field in model._meta.concrete_fields]
+        for row in model.objects.filter(**{f"{pk}__in": ids}).values(*columns):
+            rows[(label, row[pk])] = row
+    return rows
+
+
+def verify_chain(
+    *, from_sequence: int = 1, to_sequence: int | None = None, progress=None
+) -> Verification:
+    """Walk seals from `from_sequence` (to `to_sequence`, default: the end) and every
+    checkpoint: the first sequence number that does not check out is reported."""
+    key = hmac_key()
+    checked = 0
+    expected = from_sequence
+    try:
+        checkpoints = _checkpoint_chain(key)
+        signed_hash = {cp.last_sequence: cp.last_hash for cp in checkpoints}
+        if from_sequence == 1:
+            previous = chain.GENESIS
+        else:
+            anchor = next((cp for cp in checkpoints if cp.last_sequence == from_sequence - 1), None)
+            if anchor is None:
+                raise _Bad(from_sequence, f"no checkpoint ends at {from_sequence - 1}")
+            previous = anchor.last_hash
+        seals = AuditSeal.objects.filter(sequence__gte=from_sequence).order_by("sequence")
+        if to_sequence is not None:
+            seals = seals.filter(sequence__lte=to_sequence)
+        batch: list[AuditSeal] = []
+
+        def check(batch):
+            nonlocal expected, previous, checked
+            rows = _history_rows(batch)
+            for seal in batch:
+                if seal.sequence != expected:
+                    raise _Bad(expected, f"sequence {expected} is missing or out of order")
+                if seal.previous_hash != previous:
+                    raise _Bad(seal.sequence, "previous hash does not match the chain")
+                link = chain.link_hash(
+                    sequence=seal.sequence,
+                    model=seal.model,
+                    history_id=seal.history_id,
+                    digest=seal.row_digest,
+                    previous=seal.previous_hash,
+                )
+                if link != seal.hash:
+                    raise _Bad(seal.sequence, "seal hash does not match its contents")
+                row = rows.get((seal.model, seal.history_id))
+                if row is None:
+                    raise _Bad(
+                        seal.sequence, f"history row {seal.model}:{seal.history_id} is missing"
+                    )
+                if chain.row_digest(row) != seal.row_digest:
+                    raise _Bad(
+                        seal.sequence,
+                        f"history row {seal.model}:{seal.history_id} was changed after sealing",
+                    )
+                if seal.sequence in signed_hash and signed_hash[seal.sequence] != seal.hash:
+                    raise _Bad(seal.sequence, "hash differs from the signed checkpoint")
+                previous = seal.hash
+                expected += 1
+                checked += 1
+            if progress is not None:
+                progress(len(batch))
+
+        for seal in seals.iterator(chunk_size=VERIFY_CHUNK):
+            batch.append(seal)
+            if len(batch) >= VERIFY_CHUNK:
+                check(batch)
+                batch = []
+        if batch:
+            check(batch)
+        signed_end = checkpoints[-1].last_sequence if checkpoints else 0
+        end = to_sequence if to_sequence is not None else signed_end
+        if expected <= min(end, signed_end):
+            raise _Bad(expected, f"the chain ends at {expected - 1}; checkpoints cover {end}")
+    except _Bad as bad:
+        return Verification(False, checked, from_sequence, expected - 1, bad.sequence, bad.message)
+    return Verification(True, checked, from_sequence, expected - 1)
+
+
+def verify_new_segments(*, now: datetime | None = None) -> AuditVerification:
+    """Beat's check: verify everything after the last successful verification; on failure
+    open a P1 incident (once per first bad sequence)."""
+    now = now or timezone.now()
+    last_ok = AuditVerification.objects.filter(ok=True).order_by("-last_sequence").first()
+    start = (last_ok.last_sequence + 1) if last_ok and last_ok.last_sequence else 1
+    if start > 1 and not AuditCheckpoint.objects.filter(last_sequence=start - 1).exists():
+        start = 1  # the last verified end is not a checkpoint: verify from the start
+    # Verify whole signed segments: up to the latest checkpoint.
+    latest = AuditCheckpoint.objects.order_by("-last_sequence").first()
+    end = latest.last_sequence if latest else 0
+    result = verify_chain(from_sequence=start, to_sequence=max(end, start - 1))
+    run = AuditVerification(
+        started_at=now,
+        first_sequence=result.first_sequence,
+        last_sequence=max(result.last_sequence, 0),
+        checked=result.checked,
+        ok=result.ok,
+        first_bad_sequence=result.first_bad_sequence,
+        message=result.message,
+    )
+    if not result.ok:
+        run.incident = _open_tamper_incident(result, now=now)
+    run.save()
+    return run
+
+
+def _open_tamper_incident(result: Verification, *, now: datetime):
+    from incidents.choices import DetectionSource, IncidentType, Severity
+    from incidents.services import incident_create
+
+    earlier = (
+        AuditVerification.objects.filter(
+            ok=False, first_bad_sequence=result.first_bad_sequence, incident__isnull=False
+        )
+        .select_related("incident")
+        .first()
+    )
+    if earlier is not None:
+        return earlier.incident
+    logger.error("Audit chain verification failed: %s", result.message)
+    return incident_create(
+        title=f"Audit trail tampering detected at sequence {result.first_bad_sequence}",
+        severity=Severity.P1,
+        type=IncidentType.UNAUTHORIZED_ACCESS,
+        detection_source=DetectionSource.SECURITY_EVENT,
+        summary=(
+            f"verify_audit failed: {result.message}. First bad sequence number: "
+            f"{result.first_bad_sequence}. Preserve the database and investigate who had "
+            "write access."
+        ),
+        reason="Audit chain verification failed",
+        now=now,
+    )

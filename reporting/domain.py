@@ -1,0 +1,165 @@
+"""Pure rules of the reporting app: deadline arithmetic, stage applicability, reminder
+clocks. No ORM and no clock of their own (`now` is passed in)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .choices import Applicability, Unit
+
+
+class DeadlineError(ValueError):
+    pass
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise DeadlineError("Deadlines are computed from aware datetimes only.")
+    return moment.astimezone(UTC)
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """`days` Monday–Friday days after `start` (same UTC time of day). Day 1 is the first
+    weekday after start; starting on a weekend counts from the next Monday."""
+    result = start
+    remaining = days
+    while remaining > 0:
+        result += timedelta(days=1)
+        if result.weekday() < 5:
+            remaining -= 1
+    return result
+
+
+def add_months(start: datetime, months: int) -> datetime:
+    """Same day `months` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
+
+
+def due_at(anchor: datetime, amount: int | None, unit: str) -> datetime | None:
+    """The deadline `amount` `unit`s after `anchor`, in UTC. Computed on the UTC instant,
+    so a DST change in the anchor's zone never shifts it; None when there is no clock."""
+    if amount is None:
+        return None
+    if amount < 0:
+        raise DeadlineError("A deadline amount cannot be negative.")
+    start = _utc(anchor)
+    if unit == Unit.HOURS:
+        return start + timedelta(hours=amount)
+    if unit == Unit.CALENDAR_DAYS:
+        return start + timedelta(days=amount)
+    if unit == Unit.BUSINESS_DAYS:
+        return add_business_days(start, amount)
+    if unit == Unit.CALENDAR_MONTHS:
+        return add_months(start, amount)
+    raise DeadlineError(f"Unknown deadline unit {unit!r}.")
+
+
+def end_of_year(moment: datetime) -> datetime:
+    """The first instant after the calendar year of `moment` (UTC)."""
+    return datetime(_utc(moment).year + 1, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class BreachFacts:
+    high_risk: bool | None
+    data_subjects: int | None
+    residents_by_state: Mapping[str, int]
+
+
+def stage_applies(
+    applicability: str, threshold: int | None, facts: BreachFacts, *, state: str = ""
+) -> tuple[bool | None, str]:
+    """(applies, why). None means "not yet known" (the fact is still missing)."""
+    if applicability == Applicability.ALWAYS:
+        return True, "Applies to every breach under this regime."
+    if applicability == Applicability.HIGH_RISK:
+        if facts.high_risk is None:
+            return None, "High risk to individuals not yet decided."
+        if facts.high_risk:
+            return True, "High risk to individuals was decided."
+        return False, "Decided: no high risk to individuals."
+    limit = threshold or 0
+    if applicability in (Applicability.SUBJECTS_AT_LEAST, Applicability.SUBJECTS_BELOW):
+        if facts.data_subjects is None:
+            return None, "Number of data subjects not yet known."
+        at_least = facts.data_subjects >= limit
+        wanted = applicability == Applicability.SUBJECTS_AT_LEAST
+        sign = "≥" if at_least else "<"
+        return at_least == wanted, f"{facts.data_subjects} data subjects {sign} {limit}."
+    if applicability == Applicability.STATE_RESIDENTS_AT_LEAST:
+        count = facts.residents_by_state.get(state)
+        if count is None:
+            return None, f"Residents of {state or 'the state'} not yet known."
+        sign = "≥" if count >= limit else "<"
+        return count >= limit, f"{count} residents of {state} {sign} {limit}."
+    if applicability == Applicability.ANY_STATE_RESIDENTS_ABOVE:
+        if not facts.residents_by_state:
+            return None, "Residents per state not yet known."
+        state_max, count = max(facts.residents_by_state.items(), key=lambda item: item[1])
+        sign = ">" if count > limit else "≤"
+        return count > limit, f"Most residents of one state: {count} ({state_max}) {sign} {limit}."
+    raise DeadlineError(f"Unknown applicability {applicability!r}.")
+
+
+# --- reminders ------------------------------------------------------------------------------
+def next_reminder_at(
+    *,
+    due: datetime | None,
+    leads_minutes: Iterable[int],
+    sent: Iterable[int],
+    alarmed: bool,
+) -> datetime | None:
+    """When the sweep must next look at a pending obligation: the earliest unsent
+    reminder, else the deadline itself (overdue alarm), else never."""
+    if due is None:
+        return None
+    sent = set(sent)
+    pending = [due - timedelta(minutes=lead) for lead in leads_minutes if lead not in sent]
+    if pending:
+        return min(pending)
+    return None if alarmed else due
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    remind_lead: int | None  # the lead time to remind for now (the most urgent crossed)
+    mark_sent: tuple[int, ...]  # every lead crossed (reminded once, never again)
+    overdue: bool
+
+
+def reminders_due(
+    *,
+    due: datetime,
+    leads_minutes: Iterable[int],
+    sent: Iterable[int],
+    alarmed: bool,
+    now: datetime,
+) -> ReminderDecision:
+    """What to send at `now`. Several leads crossed at once (the sweep was down, or the
+    obligation was created late) give one reminder, for the most urgent of them."""
+    sent = set(sent)
+    if now >= due:
+        crossed = tuple(sorted(lead for lead in leads_minutes if lead not in sent))
+        return ReminderDecision(None, crossed, not alarmed)
+    crossed = tuple(
+        sorted(
+            lead
+            for lead in leads_minutes
+            if lead not in sent and due - timedelta(minutes=lead) <= now
+        )
+    )
+    return ReminderDecision(crossed[0] if crossed else None, crossed, False)
+
+
+def format_lead(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"

@@ -1,0 +1,86 @@
+"""Admin forms of the compliance app; saving goes through reporting.services."""
+
+from django import forms
+
+from .audit.export import FORMATS
+from .audit.tables import history_tables
+from .models import BreachAssessment, NotificationObligation
+from .services import ANCHOR_NAMES, FACT_FIELDS
+
+TIME_FIELDS = tuple(f"{name}_at" for name in ANCHOR_NAMES)
+REASON_FIELDS = tuple(f"{name}_reason" for name in ANCHOR_NAMES)
+
+
+class BreachAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = BreachAssessment
+        fields = [
+            *FACT_FIELDS,
+            "regimes",
+            *TIME_FIELDS,
+            *REASON_FIELDS,
+            "high_risk",
+            "high_risk_rationale",
+        ]
+        widgets = {"regimes": forms.CheckboxSelectMultiple}
+
+    def clean(self):
+        data = super().clean()
+        for name in ANCHOR_NAMES:
+            time_field, reason_field = f"{name}_at", f"{name}_reason"
+            if time_field not in self.changed_data:
+                continue
+            reason = (data.get(reason_field) or "").strip()
+            unchanged = bool(self.instance.pk) and reason == getattr(self.instance, reason_field)
+            if not reason or (unchanged and getattr(self.instance, time_field) is not None):
+                self.add_error(reason_field, "Give the reason for this time (it is audited).")
+        decided = {"high_risk", "high_risk_rationale"} & set(self.changed_data)
+        rationale = (data.get("high_risk_rationale") or "").strip()
+        if decided and data.get("high_risk") is not None and not rationale:
+            self.add_error("high_risk_rationale", "A high-risk decision needs its rationale.")
+        return data
+
+
+class ObligationForm(forms.ModelForm):
+    RECORD_CHOICES = [
+        ("", "—"),
+        ("submit", "Record the notification as submitted"),
+        ("not_required", "Record that it is not required"),
+    ]
+    record = forms.ChoiceField(choices=RECORD_CHOICES, required=False)
+    contents = forms.JSONField(
+        required=False,
+        help_text="What was notified, per required field key (defaults from the assessment).",
+    )
+
+    class Meta:
+        model = NotificationObligation
+        fields = [
+            "record",
+            "submitted_at",
+            "reference_number",
+            "recipient",
+            "contents",
+            "rationale",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("record") == "not_required" and not (data.get("rationale") or "").strip():
+            self.add_error("rationale", "Say why this notification is not required.")
+        return data
+
+
+class AuditExportForm(forms.Form):
+    since = forms.DateTimeField(required=False, help_text="UTC, e.g. 2026-01-01 00:00")
+    until = forms.DateTimeField(required=False)
+    model = forms.ChoiceField(required=False)
+    object_id = forms.IntegerField(required=False, min_value=1)
+    user = forms.CharField(required=False, help_text="Username")
+    incident = forms.CharField(required=False, help_text="Reference, e.g. INC-20261127-134502")
+    format = forms.ChoiceField(choices=[(name, name) for name in sorted(FORMATS)], initial="csv")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = sorted({table.tracked_label for table in history_tables()})
+        self.fields["model"].choices = [("", "every model"), *[(m, m) for m in labels]]

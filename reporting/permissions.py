@@ -1,0 +1,37 @@
+"""Who may do what in the compliance admin (the Auditor group's view permissions are
+granted by incidents.permissions). Synced after every migrate, idempotently."""
+
+from incidents.choices import StaffGroup
+
+GROUP_PERMISSIONS = {
+    # Security leads run breach records; incident commanders may start and fill them.
+    StaffGroup.SECURITY_LEAD: {
+        "breachassessment": ("view", "add", "change", "view_breach_register"),
+        "notificationobligation": ("view", "change"),
+        "regime": ("view",),
+        "regimestage": ("view",),
+    },
+    StaffGroup.INCIDENT_COMMANDER: {
+        "breachassessment": ("view", "add", "change"),
+        "notificationobligation": ("view", "change"),
+        "regime": ("view",),
+        "regimestage": ("view",),
+    },
+}
+
+
+def sync_reporting_permissions(using: str = "default") -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for group_name, models in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=group_name)
+        codenames = []
+        for model, actions in models.items():
+            for action in actions:
+                codenames.append(action if action.startswith("view_") else f"{action}_{model}")
+            codenames.append(f"view_historical{model}")
+        group.permissions.add(
+            *Permission.objects.using(using).filter(
+                content_type__app_label="reporting", codename__in=codenames
+            )
+        )

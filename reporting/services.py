@@ -1,0 +1,530 @@
+"""Every write of the breach records: one transaction, history user + reason on each save.
+
+Obligations are (re)planned whenever the facts that decide them change: which regimes
+apply, the clock-starting times, thresholds. Reminders and the overdue alarm are swept by
+beat (`obligation_reminders_dispatch`) and written through the outbox, each exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from incidents.choices import Channel, ResponseRole, StaffGroup, TimelineKind
+from incidents.domain import DomainError
+from incidents.models import Incident, RoleAssignment, TimelineEntry
+from incidents.outbox.services import delivery_enqueue
+
+from . import domain
+from .choices import ANCHOR_FIELD, Anchor, ObligationStatus
+from .models import BreachAssessment, NotificationObligation, Regime, RegimeStage
+
+logger = logging.getLogger(__name__)
+
+ANCHOR_NAMES = ("awareness", "discovery", "classification", "determination")
+FACT_FIELDS = (
+    "nature",
+    "personal_data_involved",
+    "data_categories",
+    "data_subject_categories",
+    "approx_data_subjects",
+    "approx_records",
+    "residents_by_state",
+    "likely_consequences",
+    "measures",
+    "dpo_contact",
+    "jurisdictions",
+)
+
+
+def _now(now):
+    return now if now is not None else timezone.now()
+
+
+def _save(instance, *, user, reason: str, **kwargs) -> None:
+    instance._history_user = user
+    instance._change_reason = reason[:2000]
+    instance.save(**kwargs)
+
+
+def _timeline(incident: Incident, *, text: str, user, at: datetime) -> None:
+    entry = TimelineEntry(incident=incident, at=at, kind=TimelineKind.NOTE, text=text, author=user)
+    _save(entry, user=user, reason="Timeline: breach record")
+
+
+def lead_minutes() -> list[int]:
+    return sorted({round(h * 60) for h in settings.HARBORMASTER_BREACH_REMINDER_LEAD_HOURS})
+
+
+def requires_assessment(incident: Incident) -> bool:
+    return incident.type == "data_breach" or incident.personal_data_involved
+
+
+# --- assessment ------------------------------------------------------------------------------
+@transaction.atomic
+def breach_assessment_start(
+    *,
+    incident: Incident | int,
+    user,
+    awareness_at: datetime | None = None,
+    awareness_reason: str = "",
+    regimes=(),
+    now: datetime | None = None,
+) -> BreachAssessment:
+    """Open the breach record of an incident (once)."""
+    now = _now(now)
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    locked = Incident.objects.select_for_update().get(pk=pk)
+    existing = BreachAssessment.objects.filter(incident=locked).first()
+    if existing is not None:
+        return existing
+    if awareness_at is not None:
+        if not awareness_reason.strip():
+            raise DomainError("Say why this is the awareness time.", field="awareness_reason")
+        if awareness_at > now:
+            raise DomainError("Awareness cannot be in the future.", field="awareness_at")
+    assessment = BreachAssessment(
+        incident=locked,
+        personal_data_involved=locked.personal_data_involved or locked.type == "data_breach",
+        awareness_at=awareness_at,
+        awareness_set_by=user if awareness_at else None,
+        awareness_reason=awareness_reason.strip(),
+        created_at=now,
+        created_by=user,
+    )
+    _save(assessment, user=user, reason="Breach assessment started")
+    if regimes:
+        assessment._history_user = user
+        assessment._change_reason = "Regimes chosen"
+        assessment.regimes.set(regimes)
+    _timeline(locked, text="Breach assessment started.", user=user, at=now)
+    obligations_plan(assessment, user=user, now=now)
+    return assessment
+
+
+def _lock_assessment(assessment: BreachAssessment | int) -> BreachAssessment:
+    pk = assessment.pk if isinstance(assessment, BreachAssessment) else assessment
+    return BreachAssessment.objects.select_for_update().select_related("incident").get(pk=pk)
+
+
+@transaction.atomic
+def breach_assessment_set_time(
+    *,
+    assessment: BreachAssessment | int,
+    anchor: str,
+    at: datetime | None,
+    reason: str,
+    user,
+    now: datetime | None = None,
+) -> BreachAssessment:
+    """Set (or correct) awareness, discovery, classification or determination time. The
+    reason is required and lands in history; due dates follow."""
+    now = _now(now)
+    if anchor not in ANCHOR_NAMES:
+        raise DomainError(f"Unknown clock start {anchor!r}.", field="anchor")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why this time is right (it is audited).", field=f"{anchor}_reason")
+    if at is not None and at > now:
+        raise DomainError("The time cannot be in the future.", field=f"{anchor}_at")
+    locked = _lock_assessment(assessment)
+    old = getattr(locked, f"{anchor}_at")
+    if old == at:
+        return locked
+    setattr(locked, f"{anchor}_at", at)
+    setattr(locked, f"{anchor}_set_by", user if at else None)
+    setattr(locked, f"{anchor}_reason", reason if at else "")
+    locked.version += 1
+    label = anchor.capitalize()
+    change = f"{label} time {_fmt(old)} → {_fmt(at)}: {reason}"
+    _save(locked, user=user, reason=change)
+    _timeline(locked.incident, text=f"Breach record: {change}", user=user, at=now)
+    obligations_plan(locked, user=user, now=now)
+    return locked
+
+
+def _fmt(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unset"
+
+
+@transaction.atomic
+def breach_assessment_update(
+    *,
+    assessment: BreachAssessment | int,
+    user,
+    reason: str = "",
+    regimes=None,
+    now: datetime | None = None,
+    **facts,
+) -> BreachAssessment:
+    """Edit the descriptive facts (categories, numbers, consequences, measures, …)."""
+    now = _now(now)
+    unknown = set(facts) - set(FACT_FIELDS)
+    if unknown:
+        raise DomainError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    locked = _lock_assessment(assessment)
+    changed = [name for name, value in facts.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, facts[name])
+    regimes_changed = False
+    if regimes is not None:
+        regimes = list(regimes)
+        regimes_changed = {r.pk for r in regimes} != set(
+            locked.regimes.values_list("pk", flat=True)
+        )
+    if changed:
+        locked.version += 1
+        _save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
+    if regimes_changed:
+        locked._history_user = user
+        locked._change_reason = reason or "Regimes changed"
+        locked.regimes.set(regimes)
+    if changed or regimes_changed:
+        obligations_plan(locked, user=user, now=now)
+    return locked
+
+
+@transaction.atomic
+def breach_assessment_decide_high_risk(
+    *,
+    assessment: BreachAssessment | int,
+    high_risk: bool,
+    rationale: str,
+    user,
+    now: datetime | None = None,
+) -> BreachAssessment:
+    now = _now(now)
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError("A high-risk decision needs its rationale.", field="high_risk_rationale")
+    locked = _lock_assessment(assessment)
+    locked.high_risk = high_risk
+    locked.high_risk_rationale = rationale
+    locked.high_risk_decided_by = user
+    locked.version += 1
+    verdict = "high risk" if high_risk else "no high risk"
+    _save(locked, user=user, reason=f"Decided {verdict} to individuals: {rationale}")
+    _timeline(locked.incident, text=f"Breach record: {verdict} decided.", user=user, at=now)
+    obligations_plan(locked, user=user, now=now)
+    return locked
+
+
+# --- obligations -------------------------------------------------------------------------
+def _facts(assessment: BreachAssessment) -> domain.BreachFacts:
+    residents = {
+        str(k).upper(): int(v) for k, v in (assessment.residents_by_state or {}).items() if v
+    }
+    return domain.BreachFacts(assessment.high_risk, assessment.approx_data_subjects, residents)
+
+
+def _anchor_time(assessment, stage: RegimeStage, previous: NotificationObligation | None):
+    if stage.anchor == Anchor.PREVIOUS_STAGE:
+        return previous.submitted_at if previous is not None else None
+    if stage.anchor == Anchor.DISCOVERY_YEAR_END:
+        return domain.end_of_year(assessment.discovery_at) if assessment.discovery_at else None
+    return getattr(assessment, ANCHOR_FIELD[stage.anchor])
+
+
+def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> list:
+    """Create or update one obligation per active stage of every chosen regime. Submitted
+    obligations and a person's not-required decision are never rewritten."""
+    results = []
+    existing = {o.stage_id: o for o in assessment.obligations.select_for_update()}
+    facts = _facts(assessment)
+    leads = lead_minutes()
+    for regime in assessment.regimes.filter(active=True).order_by("name"):
+        previous = None
+        for stage in regime.stages.filter(active=True).order_by("order", "id"):
+            obligation = existing.get(stage.pk)
+            applies, why = domain.stage_applies(
+                stage.applicability, stage.threshold, facts, state=regime.state
+            )
+            if obligation is None:
+                obligation = NotificationObligation(
+                    assessment=assessment, stage=stage, recipient=stage.recipient
+                )
+            if obligation.status == ObligationStatus.SUBMITTED or (
+                obligation.status == ObligationStatus.NOT_REQUIRED
+                and obligation.decided_by_id is not None
+            ):
+                previous = obligation
+                results.append(obligation)
+                continue
+            if applies is False:
+                obligation.status = ObligationStatus.NOT_REQUIRED
+                obligation.rationale = f"Threshold not met: {why}"
+                obligation.decided_at = now
+                obligation.decided_by = None
+            else:
+                obligation.status = ObligationStatus.PENDING
+                obligation.rationale = "" if applies else why
+            anchor = _anchor_time(assessment, stage, previous)
+            due = domain.due_at(anchor, stage.amount, stage.unit) if anchor else None
+            if due != obligation.due_at:
+                obligation.reminders_sent = []
+                obligation.overdue_alarmed_at = None
+            obligation.anchor_at, obligation.due_at = anchor, due
+            obligation.next_reminder_at = (
+                domain.next_reminder_at(
+                    due=due,
+                    leads_minutes=leads,
+                    sent=obligation.reminders_sent,
+                    alarmed=obligation.overdue_alarmed_at is not None,
+                )
+                if obligation.status == ObligationStatus.PENDING
+                else None
+            )
+            if obligation.pk is None or _dirty(obligation):
+                _save(obligation, user=user, reason=f"Planned: {stage}")
+            previous = obligation
+            results.append(obligation)
+    # Regimes taken off the assessment: their open obligations stop (and stop reminding).
+    planned = {obligation.stage_id for obligation in results}
+    for stage_id, obligation in existing.items():
+        if stage_id in planned or obligation.status != ObligationStatus.PENDING:
+            continue
+        obligation.status = ObligationStatus.NOT_REQUIRED
+        obligation.rationale = "The regime (or stage) no longer applies to this breach."
+        obligation.decided_at = now
+        obligation.next_reminder_at = None
+        _save(obligation, user=user, reason="Regime no longer applies")
+    return results
+
+
+def _dirty(obligation: NotificationObligation) -> bool:
+    stored = NotificationObligation.objects.filter(pk=obligation.pk).values(
+        "status", "due_at", "anchor_at", "next_reminder_at", "rationale"
+    )[0]
+    return any(getattr(obligation, name) != value for name, value in stored.items())
+
+
+def content_snapshot(assessment: BreachAssessment, stage: RegimeStage, given: dict) -> dict:
+    """The fields this stage requires: what was given, else the assessment's value."""
+    snapshot = {}
+    for item in stage.required_contents or []:
+        key = item["key"]
+        value = given.get(key)
+        if value in (None, "") and hasattr(assessment, key):
+            value = getattr(assessment, key)
+        snapshot[key] = {"label": item.get("label", key), "value": value}
+    for key, value in given.items():
+        snapshot.setdefault(key, {"label": key, "value": value})
+    return snapshot
+
+
+def _lock_obligation(obligation) -> NotificationObligation:
+    pk = obligation.pk if isinstance(obligation, NotificationObligation) else obligation
+    assessment_id = NotificationObligation.objects.values_list("assessment_id", flat=True).get(
+        pk=pk
+    )
+    _lock_assessment(assessment_id)
+    return (
+        NotificationObligation.objects.select_for_update()
+        .select_related("stage__regime", "assessment__incident")
+        .get(pk=pk)
+    )
+
+
+@transaction.atomic
+def obligation_submit(
+    *,
+    obligation: NotificationObligation | int,
+    user,
+    submitted_at: datetime | None = None,
+    reference_number: str = "",
+    recipient: str = "",
+    contents: dict | None = None,
+    now: datetime | None = None,
+) -> NotificationObligation:
+    """Record that the notification was made; stages anchored on it start their clock."""
+    now = _now(now)
+    locked = _lock_obligation(obligation)
+    if locked.status == ObligationStatus.SUBMITTED:
+        raise DomainError("This notification is already recorded as submitted.")
+    submitted_at = submitted_at or now
+    if submitted_at > now:
+        raise DomainError("Submission cannot be in the future.", field="submitted_at")
+    assessment = locked.assessment
+    snapshot = content_snapshot(assessment, locked.stage, contents or {})
+    missing = [key for key, item in snapshot.items() if item["value"] in (None, "", [], {})]
+    locked.status = ObligationStatus.SUBMITTED
+    locked.submitted_at = submitted_at
+    locked.submitted_by = user
+    locked.reference_number = reference_number.strip()
+    locked.recipient = recipient.strip() or locked.recipient
+    locked.content_snapshot = snapshot
+    locked.next_reminder_at = None
+    late = locked.due_at is not None and submitted_at > locked.due_at
+    text = f"{locked.stage} submitted to {locked.recipient}" + (" (late)" if late else "")
+    if missing:
+        text += f"; empty required fields: {', '.join(missing)}"
+    _save(locked, user=user, reason=text)
+    _timeline(assessment.incident, text=f"Breach record: {text}.", user=user, at=now)
+    obligations_plan(assessment, user=user, now=now)
+    return locked
+
+
+@transaction.atomic
+def obligation_mark_not_required(
+    *, obligation: NotificationObligation | int, rationale: str, user, now: datetime | None = None
+) -> NotificationObligation:
+    now = _now(now)
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError("Say why this notification is not required.", field="rationale")
+    if user is None:
+        raise DomainError("A person decides that a notification is not required.")
+    locked = _lock_obligation(obligation)
+    if locked.status == ObligationStatus.SUBMITTED:
+        raise DomainError("A submitted notification cannot become not required.")
+    locked.status = ObligationStatus.NOT_REQUIRED
+    locked.rationale = rationale
+    locked.decided_by = user
+    locked.decided_at = now
+    locked.next_reminder_at = None
+    _save(locked, user=user, reason=f"Not required: {rationale}")
+    _timeline(
+        locked.assessment.incident,
+        text=f"Breach record: {locked.stage} not required ({rationale}).",
+        user=user,
+        at=now,
+    )
+    return locked
+
+
+# --- reminders (beat) --------------------------------------------------------------------
+def _alarm_people(incident: Incident) -> list:
+    people = []
+    commander = (
+        RoleAssignment.objects.filter(
+            incident=incident, role=ResponseRole.INCIDENT_COMMANDER, relieved_at__isnull=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if commander and commander.user.is_active:
+        people.append(commander.user)
+    people += list(
+        get_user_model()
+        .objects.filter(groups__name=StaffGroup.SECURITY_LEAD, is_active=True)
+        .order_by("username")
+    )
+    seen, unique = set(), []
+    for person in people:
+        if person.pk not in seen:
+            seen.add(person.pk)
+            unique.append(person)
+    return unique
+
+
+def _notify(obligation: NotificationObligation, *, kind: str, subject: str, body: str, now):
+    incident = obligation.assessment.incident
+    due_key = obligation.due_at.strftime("%Y%m%dT%H%M%S") if obligation.due_at else "none"
+    for person in _alarm_people(incident):
+        if not person.email:
+            continue
+        delivery_enqueue(
+            key=f"obligation:{obligation.pk}:{due_key}:{kind}:email:{person.pk}",
+            channel=Channel.EMAIL,
+            target=person.email,
+            subject=subject,
+            body=body,
+            now=now,
+            incident=incident,
+            recipient=person,
+            payload={"obligation": obligation.pk, "kind": kind},
+        )
+    if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
+        delivery_enqueue(
+            key=f"obligation:{obligation.pk}:{due_key}:{kind}:chat",
+            channel=Channel.CHAT,
+            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
+            subject=subject,
+            body=body,
+            now=now,
+            incident=incident,
+        )
+
+
+def obligations_due(now: datetime, limit: int) -> list[int]:
+    return list(
+        NotificationObligation.objects.filter(
+            status=ObligationStatus.PENDING, next_reminder_at__lte=now
+        )
+        .order_by("next_reminder_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def _remind_one(obligation_id: int, now: datetime) -> str | None:
+    query = NotificationObligation.objects.filter(
+        pk=obligation_id, status=ObligationStatus.PENDING, next_reminder_at__lte=now
+    ).select_related("stage__regime", "assessment__incident")
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True, of=("self",))
+    else:
+        query = query.select_for_update()
+    obligation = query.first()
+    if obligation is None or obligation.due_at is None:
+        return None
+    leads = lead_minutes()
+    decision = domain.reminders_due(
+        due=obligation.due_at,
+        leads_minutes=leads,
+        sent=obligation.reminders_sent,
+        alarmed=obligation.overdue_alarmed_at is not None,
+        now=now,
+    )
+    incident = obligation.assessment.incident
+    due_text = obligation.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    outcome = None
+    if decision.overdue:
+        subject = f"[{incident.reference}] OVERDUE: {obligation.stage} was due {due_text}"
+        body = (
+            f"The notification '{obligation.stage}' to {obligation.recipient} for "
+            f"{incident.reference} ({incident.title}) was due at {due_text} and is not "
+            f"recorded as submitted. Record it, or record why it is not required."
+        )
+        _notify(obligation, kind="overdue", subject=subject, body=body, now=now)
+        obligation.overdue_alarmed_at = now
+        outcome = "overdue"
+    elif decision.remind_lead is not None:
+        lead = domain.format_lead(decision.remind_lead)
+        subject = f"[{incident.reference}] {obligation.stage} due in {lead} ({due_text})"
+        body = (
+            f"The notification '{obligation.stage}' to {obligation.recipient} for "
+            f"{incident.reference} ({incident.title}) is due at {due_text}."
+        )
+        _notify(
+            obligation, kind=f"reminder-{decision.remind_lead}", subject=subject, body=body, now=now
+        )
+        outcome = "reminder"
+    obligation.reminders_sent = sorted(set(obligation.reminders_sent) | set(decision.mark_sent))
+    obligation.next_reminder_at = domain.next_reminder_at(
+        due=obligation.due_at,
+        leads_minutes=leads,
+        sent=obligation.reminders_sent,
+        alarmed=obligation.overdue_alarmed_at is not None,
+    )
+    _save(obligation, user=None, reason=f"Reminder clock: {outcome or 'nothing due'}")
+    return outcome
+
+
+def obligation_reminders_dispatch(*, now: datetime | None = None, limit: int = 500) -> dict:
+    """Beat's sweep over the indexed reminder clock. Safe to run concurrently/repeatedly."""
+    now = _now(now)
+    counts: dict[str, int] = {}
+    for obligation_id in obligations_due(now, limit):
+        outcome = _remind_one(obligation_id, now)
+        if outcome:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def regimes_for_codes(codes) -> list[Regime]:
+    return list(Regime.objects.filter(code__in=list(codes)))

@@ -1,0 +1,42 @@
+"""Celery tasks of the compliance app: thin, idempotent, driven by beat."""
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="reporting.dispatch_obligation_reminders")
+def dispatch_obligation_reminders() -> dict:
+    from .services import obligation_reminders_dispatch
+
+    return obligation_reminders_dispatch()
+
+
+@shared_task(name="reporting.seal_audit")
+def seal_audit() -> int:
+    from .audit.sealing import seal_pending
+
+    return seal_pending().sealed
+
+
+@shared_task(name="reporting.verify_audit")
+def verify_audit() -> bool:
+    from .audit.sealing import verify_new_segments
+    from .models import AuditCheckpoint
+
+    run = verify_new_segments()
+    if not run.ok:
+        logger.error("Audit verification failed at %s: %s", run.first_bad_sequence, run.message)
+        return False
+    latest = AuditCheckpoint.objects.order_by("-last_sequence").first()
+    if latest is not None:
+        # Kept in the logs, outside the database: proof of how far the chain went.
+        logger.info(
+            "Audit chain verified to %s; checkpoint signature %s (key %s)",
+            latest.last_sequence,
+            latest.signature,
+            latest.key_id,
+        )
+    return True

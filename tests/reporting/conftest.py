@@ -1,0 +1,62 @@
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from incidents import services
+from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
+from tests.factories import UserFactory
+
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "ic": UserFactory(username="ic", groups=[StaffGroup.INCIDENT_COMMANDER]),
+        "sec": UserFactory(username="sec", groups=[StaffGroup.SECURITY_LEAD]),
+        "sec2": UserFactory(username="sec2", groups=[StaffGroup.SECURITY_LEAD]),
+        "auditor": UserFactory(username="auditor", groups=[StaffGroup.AUDITOR]),
+        "resp": UserFactory(username="resp", groups=[StaffGroup.RESPONDER]),
+    }
+
+
+@pytest.fixture
+def open_breach(people):
+    def make(*, at=T0, type=IncidentType.DATA_BREACH, severity=Severity.P1, **extra):
+        incident = services.incident_create(
+            title=extra.pop("title", "Customer table exfiltrated"),
+            severity=severity,
+            type=type,
+            detection_source=DetectionSource.SECURITY_EVENT,
+            user=people["sec"],
+            detected_at=at,
+            now=at,
+            **extra,
+        )
+        services.incident_assign_role(
+            incident=incident,
+            role="incident_commander",
+            assignee=people["ic"],
+            user=people["sec"],
+            now=at,
+        )
+        return incident
+
+    return make
+
+
+@contextmanager
+def attacker():
+    """Write like someone with direct database access: on PostgreSQL, bypass the
+    append-only triggers (session_replication_role = replica needs a superuser)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = origin")

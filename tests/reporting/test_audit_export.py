@@ -1,0 +1,261 @@
+"""The audit trail export: equal to the history tables, filterable, streamed, and only what
+the reader may see."""
+
+import csv
+import io
+import json
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from incidents import services as incident_services
+from incidents.api.keys import api_key_create
+from incidents.choices import DetectionSource, IncidentType, Severity
+from incidents.models import ApiScope
+from reporting import services
+from reporting.audit.export import AuditFilter, csv_lines, iter_events, jsonl_lines
+from reporting.audit.tables import history_tables, plain
+from reporting.models import Regime
+
+from .conftest import T0
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/audit/events/"
+
+
+@pytest.fixture
+def activity(open_breach, people):
+    """A data breach with a breach record, an outage with edits: history in many tables."""
+    breach = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=breach,
+        user=people["sec"],
+        awareness_at=T0,
+        awareness_reason="confirmed",
+        regimes=list(Regime.objects.filter(code__in=["gdpr-33", "nis2"])),
+        now=T0 + timedelta(minutes=5),
+    )
+    services.breach_assessment_update(
+        assessment=assessment,
+        user=people["sec"],
+        approx_data_subjects=4000,
+        measures="Keys rotated",
+        now=T0 + timedelta(minutes=6),
+    )
+    outage = incident_services.incident_create(
+        title="Checkout 502",
+        severity=Severity.P2,
+        type=IncidentType.SERVICE_OUTAGE,
+        detection_source=DetectionSource.CLOUDWATCH_ALARM,
+        user=people["ic"],
+        detected_at=T0 + timedelta(hours=1),
+        now=T0 + timedelta(hours=1),
+    )
+    incident_services.incident_update(
+        incident=outage,
+        user=people["resp"],
+        title="Checkout 502 in eu-west-1",
+        users_affected=1200,
+        reason="Scope known",
+        now=T0 + timedelta(hours=2),
+    )
+    incident_services.incident_add_note(
+        incident=outage, text="Rolled back", user=people["resp"], now=T0 + timedelta(hours=3)
+    )
+    return {"breach": breach, "outage": outage, "assessment": assessment}
+
+
+def _all_history_rows():
+    rows = {}
+    for table in history_tables():
+        for row in table.model.objects.values(*table.columns):
+            rows[(table.tracked_label, row["history_id"])] = (table, row)
+    return rows
+
+
+def test_the_export_equals_the_history_tables(activity):
+    events = list(iter_events(AuditFilter()))
+    expected = _all_history_rows()
+    assert len(events) == len(expected) > 30
+    assert {(e["model"], e["history_id"]) for e in events} == set(expected)
+
+    # Replaying every object's changes rebuilds each history row exactly.
+    state: dict = defaultdict(dict)
+    for event in events:
+        table, row = expected[(event["model"], event["history_id"])]
+        current = state[(event["model"], event["object_id"])]
+        for name, (before, after) in event["changes"].items():
+            assert current.get(name) == before
+            current[name] = after
+        assert current == {name: plain(row[name]) for name in table.fields}
+        assert event["at"] == plain(row["history_date"])
+        assert event["change_reason"] == (row["history_change_reason"] or "")
+        assert event["request_id"] == row["request_id"]
+        assert (
+            event["action"] == {"+": "created", "~": "changed", "-": "deleted"}[row["history_type"]]
+        )
+
+
+def test_each_event_says_who_which_incident_and_what_changed(activity, people):
+    outage = activity["outage"]
+    events = list(iter_events(AuditFilter(models=["incidents.incident"], object_id=str(outage.pk))))
+    edit = next(e for e in events if e["change_reason"] == "Scope known")
+    assert edit["user"] == "resp"
+    assert edit["incident"] == outage.reference
+    assert edit["changes"]["title"] == ["Checkout 502", "Checkout 502 in eu-west-1"]
+    assert edit["changes"]["users_affected"] == [None, 1200]
+    assert "severity" not in edit["changes"]
+    # Rows of models that belong to an incident carry its reference, two hops away too.
+    obligations = list(iter_events(AuditFilter(models=["reporting.notificationobligation"])))
+    assert obligations and {e["incident"] for e in obligations} == {activity["breach"].reference}
+
+
+def test_filters_time_range_user_incident_and_model(activity, people):
+    from incidents.models import Incident
+
+    outage = activity["outage"]
+    # History is stamped with the wall clock: take the edit's own time as the boundary.
+    since = Incident.history.get(id=outage.pk, history_change_reason="Scope known").history_date
+    late = list(iter_events(AuditFilter(since=since)))
+    assert late and all(e["at"] >= plain(since) for e in late)
+    # The first row in range is still diffed against its real predecessor.
+    edit = next(e for e in late if e["change_reason"] == "Scope known")
+    assert edit["changes"]["title"][0] == "Checkout 502"
+    assert "severity" not in edit["changes"]
+
+    early = list(iter_events(AuditFilter(until=since)))
+    assert early and all(e["at"] < plain(since) for e in early)
+    assert len(early) + len(late) == len(list(iter_events(AuditFilter())))
+    by_resp = list(iter_events(AuditFilter(user="resp")))
+    assert by_resp and {e["user"] for e in by_resp} == {"resp"}
+    of_outage = list(iter_events(AuditFilter(incident=outage.reference)))
+    assert {e["incident"] for e in of_outage} == {outage.reference}
+    assert {e["model"] for e in of_outage} >= {"incidents.incident", "incidents.timelineentry"}
+    users = list(iter_events(AuditFilter(models=["auth.user"])))
+    assert users and {e["model"] for e in users} == {"auth.user"}
+
+
+def test_csv_and_jsonl_carry_the_same_events(activity):
+    events = list(iter_events(AuditFilter()))
+    rows = list(csv.DictReader(io.StringIO("".join(csv_lines(iter(events))))))
+    lines = [json.loads(line) for line in jsonl_lines(iter(events))]
+    assert len(rows) == len(lines) == len(events)
+    for row, line in zip(rows, lines, strict=True):
+        assert json.loads(row["changes"]) == line["changes"]
+        assert (row["model"], row["history_id"]) == (line["model"], str(line["history_id"]))
+
+
+def test_the_export_does_not_query_per_row(activity, open_breach):
+    with CaptureQueriesContext(connection) as before:
+        small = len(list(iter_events(AuditFilter())))
+    for hour in range(2, 8):
+        open_breach(at=T0 + timedelta(hours=hour), title=f"more {hour}")
+    with CaptureQueriesContext(connection) as after:
+        large = len(list(iter_events(AuditFilter())))
+    assert large > small + 40
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_the_command_writes_the_same_rows(activity, tmp_path):
+    target = tmp_path / "audit.jsonl"
+    call_command("export_audit", "--format", "jsonl", "--output", str(target), "--no-progress")
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert lines == json.loads(json.dumps(list(iter_events(AuditFilter())), default=str))
+    target_csv = tmp_path / "audit.csv"
+    from incidents.models import Incident
+
+    since = Incident.history.filter(id=activity["outage"].pk).earliest().history_date
+    call_command(
+        "export_audit",
+        "--since",
+        since.isoformat(),
+        "--format",
+        "csv",
+        "--output",
+        str(target_csv),
+    )
+    rows = list(csv.DictReader(target_csv.open()))
+    assert rows and all(row["at"] >= plain(since) for row in rows)
+
+
+# --- API -------------------------------------------------------------------------------------
+def _key_client(*scopes):
+    _key, raw = api_key_create(name="auditor-tool", scopes=list(scopes))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def _body(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def test_api_streams_jsonl_with_audit_read_and_hides_security_rows_without_the_scope(activity):
+    breach = activity["breach"]
+    client = _key_client(ApiScope.AUDIT_READ)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    events = [json.loads(line) for line in _body(response).splitlines()]
+    assert events and breach.reference not in {e["incident"] for e in events}
+    assert activity["outage"].reference in {e["incident"] for e in events}
+    assert not any(
+        e["model"] == "incidents.incident" and e["object_id"] == str(breach.pk) for e in events
+    )
+
+    wide = _key_client(ApiScope.AUDIT_READ, ApiScope.INCIDENTS_SECURITY)
+    events = [json.loads(line) for line in _body(wide.get(URL)).splitlines()]
+    assert breach.reference in {e["incident"] for e in events}
+
+
+def test_api_csv_and_filters(activity):
+    client = _key_client(ApiScope.AUDIT_READ, ApiScope.INCIDENTS_SECURITY)
+    response = client.get(
+        URL, {"output": "csv", "incident": activity["outage"].reference, "user": "resp"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert rows and {r["user"] for r in rows} == {"resp"}
+    for params in (
+        {"since": "yesterday"},
+        {"model": "nope.nope"},
+        {"output": "xml"},
+        {"object_id": "x"},
+    ):
+        bad = client.get(URL, params)
+        assert bad.status_code == 400, params
+        assert set(bad.json()) == {"detail", "errors"}
+
+
+def test_api_needs_the_audit_scope(activity):
+    assert _key_client(ApiScope.INCIDENTS_READ).get(URL).status_code == 403
+    assert APIClient().get(URL).status_code == 401
+
+
+def test_staff_sessions_need_the_auditor_group(activity, people, client):
+    client.force_login(people["resp"])
+    assert client.get(URL).status_code == 403
+    client.force_login(people["auditor"])
+    response = client.get(URL)
+    assert response.status_code == 200
+    events = [json.loads(line) for line in _body(response).splitlines()]
+    # The auditor holds no role on the security incident: need-to-know hides it.
+    assert activity["breach"].reference not in {e["incident"] for e in events}
+
+
+def test_admin_export_page_for_auditors(activity, people, client):
+    client.force_login(people["auditor"])
+    page = client.get("/admin/reporting/auditseal/export/")
+    assert page.status_code == 200
+    response = client.get("/admin/reporting/auditseal/export/", {"format": "csv", "user": "resp"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert rows and {r["user"] for r in rows} == {"resp"}
+    client.force_login(people["resp"])
+    assert client.get("/admin/reporting/auditseal/export/").status_code == 403

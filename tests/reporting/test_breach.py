@@ -1,0 +1,505 @@
+"""Breach assessments, notification obligations and their clocks, reminders (each once),
+the closing rule and the breach register."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from incidents import services as incident_services
+from incidents.choices import IncidentType, Status
+from incidents.domain import DomainError
+from incidents.models import Delivery
+from reporting import services
+from reporting.choices import ObligationStatus
+from reporting.models import BreachAssessment, NotificationObligation, Regime, RegimeStage
+
+from .conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def regimes(*codes):
+    return list(Regime.objects.filter(code__in=codes))
+
+
+def obligation(assessment, regime, stage):
+    return NotificationObligation.objects.get(
+        assessment=assessment, stage__regime__code=regime, stage__code=stage
+    )
+
+
+def test_the_regimes_are_seeded_as_data_with_version_and_source():
+    codes = set(Regime.objects.values_list("code", flat=True))
+    assert {
+        "gdpr-33",
+        "gdpr-34",
+        "nis2",
+        "dora",
+        "sec-8k",
+        "hipaa",
+        "pci-dss",
+        "colorado",
+        "texas",
+    } <= codes
+    gdpr = RegimeStage.objects.get(regime__code="gdpr-33")
+    assert (gdpr.anchor, gdpr.amount, gdpr.unit) == ("awareness", 72, "hours")
+    keys = [item["key"] for item in gdpr.required_contents]
+    assert {
+        "nature",
+        "approx_data_subjects",
+        "dpo_contact",
+        "likely_consequences",
+        "measures",
+    } <= set(keys)
+    sec = RegimeStage.objects.get(regime__code="sec-8k")
+    assert (sec.anchor, sec.amount, sec.unit) == ("determination", 4, "business_days")
+    dora = {s.code: s for s in RegimeStage.objects.filter(regime__code="dora")}
+    assert dora["intermediate"].anchor == "previous_stage"
+    assert (dora["final"].amount, dora["final"].unit) == (1, "calendar_months")
+    assert all(s.rule_version and s.source for s in RegimeStage.objects.all())
+    texas_ag = RegimeStage.objects.get(regime__code="texas", code="attorney-general")
+    assert (texas_ag.applicability, texas_ag.threshold) == ("state_residents_gte", 250)
+
+
+def test_gdpr_obligation_is_due_72_hours_after_awareness(open_breach, people):
+    incident = open_breach()
+    aware = T0 + timedelta(hours=2)
+    assessment = services.breach_assessment_start(
+        incident=incident,
+        user=people["sec"],
+        awareness_at=aware,
+        awareness_reason="SOC confirmed exfiltration",
+        regimes=regimes("gdpr-33", "gdpr-34"),
+        now=T0 + timedelta(hours=3),
+    )
+    art33 = obligation(assessment, "gdpr-33", "notification")
+    assert art33.status == ObligationStatus.PENDING
+    assert art33.due_at == aware + timedelta(hours=72)
+    assert art33.recipient == "Lead supervisory authority"
+    assert art33.next_reminder_at == art33.due_at - timedelta(hours=24)
+    # Art. 34 waits for the high-risk decision; it has no fixed clock.
+    art34 = obligation(assessment, "gdpr-34", "data-subjects")
+    assert art34.status == ObligationStatus.PENDING and art34.due_at is None
+    assert "not yet decided" in art34.rationale
+
+    services.breach_assessment_decide_high_risk(
+        assessment=assessment,
+        high_risk=False,
+        rationale="Data was encrypted at rest with keys not exposed",
+        user=people["sec"],
+        now=T0 + timedelta(hours=4),
+    )
+    art34.refresh_from_db()
+    assert art34.status == ObligationStatus.NOT_REQUIRED
+    assert "no high risk" in art34.rationale
+
+
+def test_changing_awareness_needs_a_reason_moves_the_clock_and_is_in_history(open_breach, people):
+    incident = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=incident, user=people["sec"], regimes=regimes("gdpr-33"), now=T0
+    )
+    art33 = obligation(assessment, "gdpr-33", "notification")
+    assert art33.due_at is None  # no awareness time yet
+    with pytest.raises(DomainError):
+        services.breach_assessment_set_time(
+            assessment=assessment, anchor="awareness", at=T0, reason=" ", user=people["sec"]
+        )
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="awareness",
+        at=T0,
+        reason="Alert triaged as a breach",
+        user=people["sec"],
+        now=T0 + timedelta(minutes=5),
+    )
+    earlier = T0 - timedelta(hours=5)
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="awareness",
+        at=earlier,
+        reason="Log review: the SOC saw it at 04:00 already",
+        user=people["ic"],
+        now=T0 + timedelta(hours=1),
+    )
+    assessment.refresh_from_db()
+    assert assessment.awareness_set_by == people["ic"]
+    art33.refresh_from_db()
+    assert art33.due_at == earlier + timedelta(hours=72)
+    rows = list(assessment.history.order_by("history_date", "history_id"))
+    assert [r.awareness_at for r in rows][-2:] == [T0, earlier]
+    assert rows[-1].history_user == people["ic"]
+    assert "Log review" in rows[-1].history_change_reason
+    assert "Awareness time" in rows[-1].history_change_reason
+
+
+def test_a_stage_anchored_on_the_previous_one_counts_from_its_actual_submission(
+    open_breach, people
+):
+    incident = open_breach()
+    classified = T0 + timedelta(hours=1)
+    assessment = services.breach_assessment_start(
+        incident=incident, user=people["sec"], regimes=regimes("dora"), now=T0 + timedelta(hours=2)
+    )
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="classification",
+        at=classified,
+        reason="Major under RTS 2025/301 criteria",
+        user=people["sec"],
+        now=T0 + timedelta(hours=2),
+    )
+    initial = obligation(assessment, "dora", "initial")
+    intermediate = obligation(assessment, "dora", "intermediate")
+    assert initial.due_at == classified + timedelta(hours=4)
+    assert intermediate.due_at is None
+    submitted = T0 + timedelta(hours=3, minutes=10)
+    services.obligation_submit(
+        obligation=initial,
+        user=people["sec"],
+        submitted_at=submitted,
+        reference_number="DORA-2026-0001",
+        now=T0 + timedelta(hours=4),
+    )
+    intermediate.refresh_from_db()
+    assert intermediate.anchor_at == submitted
+    assert intermediate.due_at == submitted + timedelta(hours=72)
+    final = obligation(assessment, "dora", "final")
+    assert final.due_at is None
+    services.obligation_submit(
+        obligation=intermediate,
+        user=people["sec"],
+        submitted_at=datetime(2026, 6, 3, 10, tzinfo=UTC),
+        now=datetime(2026, 6, 3, 11, tzinfo=UTC),
+    )
+    final.refresh_from_db()
+    assert final.due_at == datetime(2026, 7, 3, 10, tzinfo=UTC)
+
+
+def test_submission_snapshots_the_gdpr_art_33_3_fields(open_breach, people):
+    incident = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=incident,
+        user=people["sec"],
+        awareness_at=T0,
+        awareness_reason="confirmed",
+        regimes=regimes("gdpr-33"),
+        now=T0,
+    )
+    services.breach_assessment_update(
+        assessment=assessment,
+        user=people["sec"],
+        nature="Exfiltration of the customer table via a leaked API token",
+        data_categories="names, e-mail addresses",
+        data_subject_categories="customers",
+        approx_data_subjects=12000,
+        approx_records=15000,
+        likely_consequences="Phishing",
+        measures="Token revoked; customers informed",
+        dpo_contact="dpo@harborlist.test",
+        now=T0,
+    )
+    art33 = obligation(assessment, "gdpr-33", "notification")
+    done = services.obligation_submit(
+        obligation=art33,
+        user=people["sec"],
+        reference_number="DPC-123",
+        now=T0 + timedelta(hours=10),
+    )
+    snapshot = done.content_snapshot
+    assert snapshot["approx_data_subjects"]["value"] == 12000
+    assert snapshot["dpo_contact"]["value"] == "dpo@harborlist.test"
+    assert snapshot["measures"]["value"].startswith("Token revoked")
+    assert snapshot["nature"]["label"].startswith("Art. 33(3)(a)")
+    assert done.status == ObligationStatus.SUBMITTED
+    assert done.submitted_by == people["sec"]
+    with pytest.raises(DomainError):
+        services.obligation_submit(
+            obligation=art33, user=people["sec"], now=T0 + timedelta(hours=11)
+        )
+
+
+def test_thresholds_decide_which_state_stages_apply(open_breach, people):
+    incident = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=incident, user=people["sec"], regimes=regimes("texas", "colorado"), now=T0
+    )
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="determination",
+        at=T0,
+        reason="Counsel",
+        user=people["sec"],
+        now=T0,
+    )
+    services.breach_assessment_update(
+        assessment=assessment,
+        user=people["sec"],
+        residents_by_state={"TX": 300, "CO": 120},
+        now=T0,
+    )
+    texas_ag = obligation(assessment, "texas", "attorney-general")
+    colorado_ag = obligation(assessment, "colorado", "attorney-general")
+    assert texas_ag.status == ObligationStatus.PENDING
+    assert texas_ag.due_at == T0 + timedelta(days=30)
+    assert colorado_ag.status == ObligationStatus.NOT_REQUIRED
+    assert "120 residents of CO < 500" in colorado_ag.rationale
+    # A person's decision is kept; it needs a rationale.
+    with pytest.raises(DomainError):
+        services.obligation_mark_not_required(obligation=texas_ag, rationale="", user=people["sec"])
+    services.obligation_mark_not_required(
+        obligation=texas_ag, rationale="Counsel: exemption applies", user=people["sec"], now=T0
+    )
+    services.breach_assessment_update(
+        assessment=assessment, user=people["sec"], residents_by_state={"TX": 301}, now=T0
+    )
+    texas_ag.refresh_from_db()
+    assert texas_ag.status == ObligationStatus.NOT_REQUIRED
+    assert texas_ag.decided_by == people["sec"]
+
+
+def _gdpr_assessment(open_breach, people, aware=T0):
+    incident = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=incident,
+        user=people["sec"],
+        awareness_at=aware,
+        awareness_reason="confirmed",
+        regimes=regimes("gdpr-33"),
+        now=aware,
+    )
+    return incident, obligation(assessment, "gdpr-33", "notification")
+
+
+def _reminders(incident):
+    return list(
+        Delivery.objects.filter(incident=incident, idempotency_key__startswith="obligation:")
+        .order_by("idempotency_key")
+        .values_list("idempotency_key", "target")
+    )
+
+
+def test_reminders_fire_once_at_each_lead_time_then_the_overdue_alarm(open_breach, people):
+    incident, art33 = _gdpr_assessment(open_breach, people)
+    due = art33.due_at
+    assert services.obligation_reminders_dispatch(now=due - timedelta(hours=25)) == {}
+    assert _reminders(incident) == []
+
+    for moment in (due - timedelta(hours=24), due - timedelta(hours=4), due - timedelta(hours=1)):
+        assert services.obligation_reminders_dispatch(now=moment) == {"reminder": 1}
+        # The same sweep again (or a second beat) sends nothing more.
+        assert services.obligation_reminders_dispatch(now=moment) == {}
+        assert services.obligation_reminders_dispatch(now=moment + timedelta(minutes=1)) == {}
+
+    assert services.obligation_reminders_dispatch(now=due) == {"overdue": 1}
+    assert services.obligation_reminders_dispatch(now=due + timedelta(hours=5)) == {}
+    keys = _reminders(incident)
+    # Commander + both security leads, for three reminders and one alarm: 12, no more.
+    assert len(keys) == 12
+    targets = {target for _key, target in keys}
+    assert targets == {"ic@harborlist.test", "sec@harborlist.test", "sec2@harborlist.test"}
+    assert sum(":overdue:" in key for key, _ in keys) == 3
+    assert len({key for key, _ in keys}) == len(keys)
+    subjects = Delivery.objects.filter(idempotency_key__contains=":overdue:").values_list(
+        "subject", flat=True
+    )
+    assert all("OVERDUE" in s and incident.reference in s for s in subjects)
+    art33.refresh_from_db()
+    assert art33.next_reminder_at is None and art33.overdue_alarmed_at == due
+
+
+def test_a_sweep_after_an_outage_sends_one_reminder_not_three(open_breach, people):
+    incident, art33 = _gdpr_assessment(open_breach, people)
+    due = art33.due_at
+    assert services.obligation_reminders_dispatch(now=due - timedelta(minutes=30)) == {
+        "reminder": 1
+    }
+    keys = [key for key, _ in _reminders(incident)]
+    assert len(keys) == 3 and all(":reminder-60:" in key for key in keys)
+    assert services.obligation_reminders_dispatch(now=due - timedelta(minutes=10)) == {}
+
+
+def test_a_submitted_obligation_is_never_reminded(open_breach, people):
+    incident, art33 = _gdpr_assessment(open_breach, people)
+    services.obligation_submit(obligation=art33, user=people["sec"], now=T0 + timedelta(hours=1))
+    assert services.obligation_reminders_dispatch(now=art33.due_at + timedelta(days=1)) == {}
+    assert _reminders(incident) == []
+
+
+def test_reminder_leads_are_configurable(open_breach, people, settings):
+    settings.HARBORMASTER_BREACH_REMINDER_LEAD_HOURS = [48]
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    assert art33.next_reminder_at == art33.due_at - timedelta(hours=48)
+
+
+def test_the_sweep_uses_the_indexed_clock_not_a_scan(
+    open_breach, people, django_assert_max_num_queries
+):
+    _gdpr_assessment(open_breach, people)
+    with django_assert_max_num_queries(1):
+        services.obligation_reminders_dispatch(now=T0)
+
+
+def _close(incident, user, now):
+    incident.refresh_from_db()
+    if incident.status != Status.RESOLVED:
+        incident_services.incident_transition(
+            incident=incident,
+            to_status=Status.RESOLVED,
+            user=user,
+            resolution_summary="fixed",
+            now=now,
+        )
+    return incident_services.incident_transition(
+        incident=incident, to_status=Status.CLOSED, user=user, now=now
+    )
+
+
+def test_a_data_breach_cannot_close_without_a_breach_assessment(open_breach, people):
+    # P3: no post-mortem is required, so only the breach rule stands in the way.
+    incident = open_breach(severity="P3")
+    with pytest.raises(DomainError, match="breach assessment"):
+        _close(incident, people["sec"], T0 + timedelta(days=1))
+    incident.refresh_from_db()
+    assert incident.status != Status.CLOSED
+    services.breach_assessment_start(incident=incident, user=people["sec"], now=T0)
+    assert _close(incident, people["sec"], T0 + timedelta(days=1)).status == Status.CLOSED
+
+
+def test_personal_data_on_any_incident_needs_the_assessment_too(open_breach, people):
+    incident = open_breach(
+        type=IncidentType.SERVICE_OUTAGE, personal_data_involved=True, severity="P3"
+    )
+    with pytest.raises(DomainError, match="breach assessment"):
+        _close(incident, people["sec"], T0 + timedelta(days=1))
+    plain = open_breach(type=IncidentType.SERVICE_OUTAGE, title="Slow checkout", severity="P3")
+    assert _close(plain, people["sec"], T0 + timedelta(days=1)).status == Status.CLOSED
+
+
+# --- admin ---------------------------------------------------------------------------------
+def test_the_incident_page_starts_the_assessment(client, open_breach, people):
+    incident = open_breach()
+    client.force_login(people["sec"])
+    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
+    start = reverse("admin:reporting_breachassessment_start", args=[incident.pk])
+    assert start in page.content.decode()
+    assert client.get(start).status_code == 200
+    response = client.post(start)
+    assessment = BreachAssessment.objects.get(incident=incident)
+    assert response.url == reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    page = client.get(response.url)
+    assert page.status_code == 200
+    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
+    assert response.url in page.content.decode()
+
+
+def test_a_responder_cannot_start_one_and_need_to_know_hides_the_incident(
+    client, open_breach, people
+):
+    incident = open_breach()
+    client.force_login(people["resp"])
+    start = reverse("admin:reporting_breachassessment_start", args=[incident.pk])
+    assert client.post(start).status_code == 404  # security incident, no role: not visible
+    assert not BreachAssessment.objects.exists()
+
+
+def test_admin_edit_of_awareness_goes_through_the_service_with_its_reason(
+    client, open_breach, people
+):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    incident = open_breach()
+    assessment = services.breach_assessment_start(
+        incident=incident, user=people["sec"], regimes=regimes("gdpr-33"), now=T0
+    )
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    page = client.get(url)
+    data = changeform_post_data(
+        page,
+        awareness_at_0="2026-06-01",
+        awareness_at_1="08:00:00",
+        awareness_reason="",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200  # refused: the reason is required
+    assert "reason" in response.content.decode()
+    data["awareness_reason"] = "SOC ticket 4411"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assessment.refresh_from_db()
+    assert assessment.awareness_at == datetime(2026, 6, 1, 8, tzinfo=UTC)
+    assert assessment.awareness_set_by == people["sec"]
+    latest = assessment.history.latest()
+    assert "SOC ticket 4411" in latest.history_change_reason
+    assert obligation(assessment, "gdpr-33", "notification").due_at == datetime(
+        2026, 6, 4, 8, tzinfo=UTC
+    )
+
+
+def test_the_breach_register_lists_every_breach_and_exports_csv(client, open_breach, people):
+    notified, _ = _gdpr_assessment(open_breach, people)
+    services.obligation_submit(
+        obligation=NotificationObligation.objects.get(assessment__incident=notified),
+        user=people["sec"],
+        now=T0 + timedelta(hours=2),
+    )
+    silent = open_breach(title="Laptop lost, disk encrypted", at=T0 + timedelta(hours=1))
+    services.breach_assessment_start(incident=silent, user=people["sec"], now=T0)
+    client.force_login(people["sec"])
+    listing = client.get(reverse("admin:reporting_breachassessment_changelist"))
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert notified.reference in body and silent.reference in body
+    filtered = client.get(reverse("admin:reporting_breachassessment_changelist") + "?notified=none")
+    assert silent.reference in filtered.content.decode()
+    assert notified.reference not in filtered.content.decode()
+
+    export = client.get(reverse("admin:reporting_breachassessment_export"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    by_ref = {row["incident"]: row for row in rows}
+    assert set(by_ref) == {notified.reference, silent.reference}
+    assert by_ref[notified.reference]["obligations_submitted"] == "1"
+    assert by_ref[silent.reference]["obligations_submitted"] == "0"
+
+
+def test_obligation_admin_records_a_submission(client, open_breach, people):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = changeform_post_data(page, record="submit", reference_number="DPC-9")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    art33.refresh_from_db()
+    assert art33.status == ObligationStatus.SUBMITTED
+    assert art33.reference_number == "DPC-9"
+    assert art33.submitted_by == people["sec"]
+
+
+def test_regimes_are_editable_in_admin_with_history(client, people, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@x.test", "pw")
+    client.force_login(admin_user)
+    regime = Regime.objects.get(code="gdpr-33")
+    assert client.get(reverse("admin:reporting_regime_change", args=[regime.pk])).status_code == 200
+    assert (
+        client.get(reverse("admin:reporting_regime_history", args=[regime.pk])).status_code == 200
+    )
+
+
+def test_taking_a_regime_off_stops_its_open_obligations(open_breach, people):
+    incident, art33 = _gdpr_assessment(open_breach, people)
+    services.breach_assessment_update(
+        assessment=art33.assessment, user=people["sec"], regimes=[], now=T0
+    )
+    art33.refresh_from_db()
+    assert art33.status == ObligationStatus.NOT_REQUIRED
+    assert art33.next_reminder_at is None
+    assert services.obligation_reminders_dispatch(now=art33.due_at) == {}
+    assert _reminders(incident) == []
