@@ -85,11 +85,11 @@ def _policy(severity: str) -> SeverityPolicy:
         ) from None
 
 
-def _next_reference(detected_at: datetime) -> str:
+def _next_reference(detected_at: datetime, also_taken: set[str] = frozenset()) -> str:
     base = domain.format_reference(detected_at.astimezone(UTC))
     taken = set(
         Incident.objects.filter(reference__startswith=base).values_list("reference", flat=True)
-    )
+    ) | set(also_taken)
     sequence = 1
     while domain.format_reference(detected_at.astimezone(UTC), sequence) in taken:
         sequence += 1
@@ -192,8 +192,11 @@ def incident_create(
     # Two incidents detected in the same second race for the same reference; the loser
     # retries with the next suffix.
     incident.next_escalation_at = escalation_first_check_at(incident)
-    for _attempt in range(5):
-        incident.reference = _next_reference(detected_at)
+    # An alert storm opens many incidents in one second; each loser moves past every
+    # reference it has seen taken (its own failed tries included) and tries again.
+    tried: set[str] = set()
+    for _attempt in range(100):
+        incident.reference = _next_reference(detected_at, also_taken=tried)
         try:
             with transaction.atomic():
                 _save(incident, user=user, reason=reason or "Incident opened")
@@ -202,7 +205,8 @@ def incident_create(
             incident.pk = None
             if not Incident.objects.filter(reference=incident.reference).exists():
                 raise
-    else:  # pragma: no cover - five collisions in one second
+            tried.add(incident.reference)
+    else:  # pragma: no cover - a hundred incidents detected in one second
         raise DomainError("Could not allocate an incident reference; try again.")
 
     services = list(affected_services)

@@ -50,12 +50,14 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class IncidentFilter(django_filters.FilterSet):
+    # distinct=False: these filter columns of the incident row itself, so no join can
+    # duplicate rows, and SELECT DISTINCT over every column is slow on large tables.
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, help_text="Repeat to match any of several."
+        choices=Status.choices, help_text="Repeat to match any of several.", distinct=False
     )
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
-    type = django_filters.MultipleChoiceFilter(choices=IncidentType.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
+    type = django_filters.MultipleChoiceFilter(choices=IncidentType.choices, distinct=False)
     is_drill = StrictBooleanFilter(help_text="true: drills only; false: real incidents only.")
     detected_after = UtcIsoDateTimeFilter(
         field_name="detected_at", lookup_expr="gte", help_text="Detected at or after (ISO 8601)."

@@ -56,6 +56,15 @@ def _rules() -> tuple[list[RuleSpec], dict[int, RoutingRule]]:
 
 
 def _locked_group(alert: NormalizedAlert, now: datetime) -> AlertGroup:
+    # Repeats are the common case: lock the existing row without trying an INSERT first
+    # (a failed INSERT per repeat costs queries and fills the database log with errors).
+    existing = (
+        AlertGroup.objects.select_for_update()
+        .filter(source=alert.source, fingerprint=alert.fingerprint)
+        .first()
+    )
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             AlertGroup.objects.create(

@@ -177,11 +177,11 @@ def test_create_retries_when_another_writer_takes_the_reference(alice, monkeypat
     real_next_reference = services._next_reference
     calls = []
 
-    def stale_next_reference(detected_at):
+    def stale_next_reference(detected_at, also_taken=frozenset()):
         calls.append(detected_at)
         if len(calls) == 1:
             return first.reference  # what a concurrent writer computed a moment ago
-        return real_next_reference(detected_at)
+        return real_next_reference(detected_at, also_taken)
 
     monkeypatch.setattr(services, "_next_reference", stale_next_reference)
     second = open_incident(alice)
@@ -1251,3 +1251,22 @@ def test_lifecycle_hooks_can_refuse_a_move_and_see_it_saved(alice):
         signals_lifecycle.transition_requested.disconnect(refuse_close)
         signals_lifecycle.status_changed.disconnect(record)
     assert seen == [("detected", "triaged", "triaged", alice)]
+
+
+def test_create_moves_past_references_it_saw_taken_even_if_not_yet_visible(alice, monkeypatch):
+    """In an alert storm the winners' rows are not visible yet: a loser must not compute
+    the same taken reference again and again."""
+    open_incident(alice)
+    real_next_reference = services._next_reference
+    seen = []
+
+    def blind_next_reference(detected_at, also_taken=frozenset()):
+        seen.append(set(also_taken))
+        # Pretend the committed rows are invisible: only what this call has tried counts.
+        base = real_next_reference(detected_at, also_taken)
+        return base if also_taken else "INC-20260314-090000"
+
+    monkeypatch.setattr(services, "_next_reference", blind_next_reference)
+    second = open_incident(alice)
+    assert second.reference == "INC-20260314-090000-2"
+    assert seen == [set(), {"INC-20260314-090000"}]
