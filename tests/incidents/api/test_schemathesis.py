@@ -4,7 +4,6 @@ request it generates, valid or deliberately invalid, may get a 5xx.
 (schemathesis's lazy pytest fixture loader does not work with pytest 9 yet, so the
 operations' Hypothesis strategies are driven directly.)"""
 
-import time
 
 import pytest
 import schemathesis
@@ -23,7 +22,6 @@ from tests.factories import ServiceFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION_AND_MODE = 25
-TIME_BUDGET_SECONDS = 60
 
 
 @pytest.fixture
@@ -65,7 +63,6 @@ def bearer(db):
     }
 )
 def test_no_server_errors(api_schema, bearer, target):
-    started = time.monotonic()
     failures: list[str] = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 11
@@ -95,4 +92,3 @@ def test_no_server_errors(api_schema, bearer, target):
             run()
 
     assert not failures, "\n".join(failures[:20])
-    assert time.monotonic() - started < TIME_BUDGET_SECONDS
