@@ -4,7 +4,6 @@ request it generates, valid or deliberately invalid, may get a 5xx.
 (schemathesis's lazy pytest fixture loader does not work with pytest 9 yet, so the
 operations' Hypothesis strategies are driven directly.)"""
 
-
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
