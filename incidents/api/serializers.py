@@ -237,14 +237,9 @@ def _services_field():
     )
 
 
-class IncidentCreateSerializer(StrictSerializer):
-    title = serializers.CharField(max_length=200)
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    type = serializers.ChoiceField(choices=IncidentType.choices)
-    detection_source = serializers.ChoiceField(choices=DetectionSource.choices)
-    detected_at = PastDateTimeField(
-        required=False, allow_null=True, help_text="Defaults to now; fixes the reference."
-    )
+class _IncidentDetailsSerializer(StrictSerializer):
+    """The descriptive fields that both opening and editing an incident accept."""
+
     summary = _DETAIL_FIELDS["summary"]()
     started_at = _DETAIL_FIELDS["started_at"]()
     is_drill = _DETAIL_FIELDS["is_drill"]()
@@ -260,7 +255,17 @@ class IncidentCreateSerializer(StrictSerializer):
     )
 
 
-class IncidentUpdateSerializer(StrictSerializer):
+class IncidentCreateSerializer(_IncidentDetailsSerializer):
+    title = serializers.CharField(max_length=200)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    type = serializers.ChoiceField(choices=IncidentType.choices)
+    detection_source = serializers.ChoiceField(choices=DetectionSource.choices)
+    detected_at = PastDateTimeField(
+        required=False, allow_null=True, help_text="Defaults to now; fixes the reference."
+    )
+
+
+class IncidentUpdateSerializer(_IncidentDetailsSerializer):
     read_only_hints = {
         "status": "Change the status with POST …/transition/.",
         "acknowledged_at": "Acknowledge with POST …/acknowledge/.",
@@ -279,19 +284,6 @@ class IncidentUpdateSerializer(StrictSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     type = serializers.ChoiceField(choices=IncidentType.choices, required=False)
     detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
-    summary = _DETAIL_FIELDS["summary"]()
-    started_at = _DETAIL_FIELDS["started_at"]()
-    is_drill = _DETAIL_FIELDS["is_drill"]()
-    affected_services = _services_field()
-    users_affected = _DETAIL_FIELDS["users_affected"]()
-    customer_impact = _DETAIL_FIELDS["customer_impact"]()
-    business_impact = _DETAIL_FIELDS["business_impact"]()
-    data_integrity_impact = _DETAIL_FIELDS["data_integrity_impact"]()
-    security_implications = _DETAIL_FIELDS["security_implications"]()
-    personal_data_involved = _DETAIL_FIELDS["personal_data_involved"]()
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Kept in the history."
-    )
 
 
 class TransitionSerializer(StrictSerializer):
