@@ -407,15 +407,6 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
                     item=inline_form.instance, done=data["done"], user=request.user
                 )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:
-            # Raised inside the admin's transaction, which has rolled back: nothing of this
-            # request was saved. Say why and send the person back to the page.
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["incident_actions"] = self._actions_for(request, obj)
@@ -565,15 +556,9 @@ admin.site.register(get_user_model(), UserHistoryAdmin)
 # --- reference data and read-only lists ----------------------------------------------------
 @admin.register(SeverityPolicy)
 class SeverityPolicyAdmin(ReadOnlyHistoryAdmin):
+    fixed_rows = True
     list_display = ["severity", "name", "response_minutes", "postmortem_required"]
     ordering = ["severity"]
-
-    def has_add_permission(self, request):
-        # Exactly P0–P3 exist (data migration); they are edited, not added or removed.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return ["severity"]

@@ -1,9 +1,11 @@
 """Admin building blocks shared by every app: history is evidence, so it is read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
+
+from .domain import DomainError
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -12,6 +14,24 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     the viewer may not see (the object must be in this admin's get_queryset)."""
 
     history_list_display = ["request_id"]
+    # Rows a migration creates once (the spec's reference data): edited, never added or
+    # deleted in the admin.
+    fixed_rows = False
+
+    def has_add_permission(self, request, *args):
+        return not self.fixed_rows and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.fixed_rows and super().has_delete_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            # Raised by a service inside the admin's transaction, which has rolled back:
+            # nothing of this request was saved. Say why and send the person back.
+            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def _require_visible(self, request, object_id):
         pk_name = self.model._meta.pk.attname

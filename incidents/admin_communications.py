@@ -56,16 +56,11 @@ def _preview(request, template_like, incident_pk):
 
 @admin.register(CommunicationTemplate)
 class CommunicationTemplateAdmin(ReadOnlyHistoryAdmin):
+    fixed_rows = True
     form = CommunicationTemplateForm
     list_display = ["name", "kind", "subject"]
     search_fields = ["name", "subject", "body"]
     change_form_template = "admin/incidents/communicationtemplate/change_form.html"
-
-    def has_add_permission(self, request):
-        return False  # the spec's three, from the data migration
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
@@ -115,14 +110,9 @@ class CommunicationTemplateAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(CommunicationCadence)
 class CommunicationCadenceAdmin(ReadOnlyHistoryAdmin):
+    fixed_rows = True
     list_display = ["severity", "interval_minutes"]
     list_editable = ["interval_minutes"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return ["severity"]

@@ -31,6 +31,7 @@ class EscalationLevelAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(PositionHolder)
 class PositionHolderAdmin(ReadOnlyHistoryAdmin):
+    fixed_rows = True
     list_display = ["position", "group", "holders"]
     filter_horizontal = ["users"]
 
@@ -40,12 +41,6 @@ class PositionHolderAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description="Users")
     def holders(self, obj):
         return ", ".join(user.get_username() for user in obj.users.all()) or "—"
-
-    def has_add_permission(self, request):
-        return False  # one row per position, created by migration
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OnCallNowFilter(admin.SimpleListFilter):

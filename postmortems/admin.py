@@ -128,13 +128,6 @@ class PostMortemAdmin(ReadOnlyHistoryAdmin):
                     **{n: data[n] for n in inline_form.changed_data if n in data},
                 )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             actions = [

@@ -14,7 +14,6 @@ from django.utils.html import format_html
 
 import incidents.admin  # noqa: F401  (the incident admin is registered first; extended below)
 from incidents.admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from incidents.domain import DomainError
 from incidents.models import Incident
 from incidents.selectors import incidents_visible_to, user_sees_all_security
 
@@ -265,13 +264,6 @@ class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     # register export ---------------------------------------------------------------------
     @admin.action(description="Export selected to CSV (breach register)")
     def export_csv(self, request, queryset):
@@ -453,13 +445,6 @@ class NotificationObligationAdmin(ReadOnlyHistoryAdmin):
                 obligation=obj.pk, rationale=data["rationale"], user=request.user
             )
         obj.refresh_from_db()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 # --- audit log -------------------------------------------------------------------------------
