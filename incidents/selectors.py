@@ -55,3 +55,30 @@ def incident_list_queryset(user) -> QuerySet:
     return incidents_visible_to(user).annotate(
         commander_username=active_holder_username(ResponseRole.INCIDENT_COMMANDER)
     )
+
+
+def active_role_holder(incident, role: str):
+    """The active user holding `role` on the incident, or None."""
+    holder = (
+        RoleAssignment.objects.filter(incident=incident, role=role, relieved_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    return holder.user if holder is not None and holder.user.is_active else None
+
+
+def group_members(group_name: str) -> list:
+    """Active members of a staff group, in a stable order."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=group_name, is_active=True)
+        .order_by("username")
+    )
+
+
+def role_holder_or_group(incident, role: str, group_name: str) -> list:
+    """Who answers for `role`: the incident's holder, else everyone in the staff group."""
+    holder = active_role_holder(incident, role)
+    return [holder] if holder is not None else group_members(group_name)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import ResponseRole, StaffGroup, TimelineKind
-from incidents.communications.services import remind_users
 from incidents.domain import DomainError
-from incidents.models import Incident, RoleAssignment, SeverityPolicy, TimelineEntry
+from incidents.models import Incident, SeverityPolicy, TimelineEntry
+from incidents.outbox.services import notify_people
+from incidents.selectors import active_role_holder, group_members
 
 from . import domain
 from .models import (
@@ -46,17 +46,6 @@ def _save(instance, *, user, reason: str) -> None:
 def _timeline(incident, *, text: str, user, at) -> None:
     entry = TimelineEntry(incident=incident, kind=TimelineKind.NOTE, text=text, author=user, at=at)
     _save(entry, user=user, reason="Timeline: post-incident")
-
-
-def _commander(incident):
-    holder = (
-        RoleAssignment.objects.filter(
-            incident=incident, role=ResponseRole.INCIDENT_COMMANDER, relieved_at__isnull=True
-        )
-        .select_related("user")
-        .first()
-    )
-    return holder.user if holder else None
 
 
 def postmortem_required(incident: Incident) -> bool:
@@ -96,7 +85,7 @@ def post_incident_open(*, incident: Incident, user, now: datetime) -> PostMortem
     """On resolution (inside the transition's transaction): both checklists and, when the
     policy requires one, the post-mortem. Idempotent: a reopened and re-resolved incident
     keeps what it has."""
-    owner = _commander(incident)
+    owner = active_role_holder(incident, ResponseRole.INCIDENT_COMMANDER)
     created = 0
     existing = set(PostIncidentTask.objects.filter(incident=incident).values_list("stage", "order"))
     for stage, order, text, due_at in domain.checklist_plan(now):
@@ -314,12 +303,6 @@ def task_set_done(*, task: PostIncidentTask | int, done: bool, user, now=None):
 
 
 # --- reminders ----------------------------------------------------------------------------
-def _group_users(group: str) -> list:
-    return list(
-        get_user_model().objects.filter(groups__name=group, is_active=True).order_by("username")
-    )
-
-
 def _due_rows(model, now, limit):
     return list(
         model.objects.filter(next_reminder_at__lte=now)
@@ -343,9 +326,9 @@ def _remind_task(task: PostIncidentTask, now) -> bool:
         return False
     kind = domain.reminder_kind(reminders_sent=task.reminders_sent, due_at=task.due_at, now=now)
     people = [task.owner] if task.owner and task.owner.is_active else []
-    people = people or _group_users(StaffGroup.INCIDENT_COMMANDER)
+    people = people or group_members(StaffGroup.INCIDENT_COMMANDER)
     label = "overdue" if kind == domain.OVERDUE else "due"
-    remind_users(
+    notify_people(
         people=people,
         key=f"post-incident-task:{task.pk}:{kind}",
         subject=f"Post-incident step {label}: {incident.reference} — {task.text}",
@@ -371,7 +354,7 @@ def _remind_action(item: ActionItem, now) -> bool:
     deadline = domain.action_item_deadline(item.due_date)
     kind = domain.reminder_kind(reminders_sent=item.reminders_sent, due_at=deadline, now=now)
     label = "overdue" if kind == domain.OVERDUE else "due today"
-    remind_users(
+    notify_people(
         people=[item.owner] if item.owner.is_active else [],
         key=f"action-item:{item.pk}:{item.due_date.isoformat()}:{kind}",
         subject=f"Action item {label}: {item.description}",

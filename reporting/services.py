@@ -10,14 +10,15 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.choices import Channel, ResponseRole, StaffGroup, TimelineKind
 from incidents.domain import DomainError
-from incidents.models import Incident, RoleAssignment, TimelineEntry
-from incidents.outbox.services import delivery_enqueue
+from incidents.escalation.rules import unique_in_order
+from incidents.models import Incident, TimelineEntry
+from incidents.outbox.services import delivery_enqueue, notify_people
+from incidents.selectors import active_role_holder, group_members
 
 from . import domain
 from .choices import ANCHOR_FIELD, Anchor, ObligationStatus
@@ -398,46 +399,24 @@ def obligation_mark_not_required(
 
 # --- reminders (beat) --------------------------------------------------------------------
 def _alarm_people(incident: Incident) -> list:
-    people = []
-    commander = (
-        RoleAssignment.objects.filter(
-            incident=incident, role=ResponseRole.INCIDENT_COMMANDER, relieved_at__isnull=True
-        )
-        .select_related("user")
-        .first()
-    )
-    if commander and commander.user.is_active:
-        people.append(commander.user)
-    people += list(
-        get_user_model()
-        .objects.filter(groups__name=StaffGroup.SECURITY_LEAD, is_active=True)
-        .order_by("username")
-    )
-    seen, unique = set(), []
-    for person in people:
-        if person.pk not in seen:
-            seen.add(person.pk)
-            unique.append(person)
-    return unique
+    """The incident commander and the Security Lead group, each once."""
+    commander = active_role_holder(incident, ResponseRole.INCIDENT_COMMANDER)
+    people = [commander] if commander else []
+    return unique_in_order(people + group_members(StaffGroup.SECURITY_LEAD))
 
 
 def _notify(obligation: NotificationObligation, *, kind: str, subject: str, body: str, now):
     incident = obligation.assessment.incident
     due_key = obligation.due_at.strftime("%Y%m%dT%H%M%S") if obligation.due_at else "none"
-    for person in _alarm_people(incident):
-        if not person.email:
-            continue
-        delivery_enqueue(
-            key=f"obligation:{obligation.pk}:{due_key}:{kind}:email:{person.pk}",
-            channel=Channel.EMAIL,
-            target=person.email,
-            subject=subject,
-            body=body,
-            now=now,
-            incident=incident,
-            recipient=person,
-            payload={"obligation": obligation.pk, "kind": kind},
-        )
+    notify_people(
+        people=_alarm_people(incident),
+        key=f"obligation:{obligation.pk}:{due_key}:{kind}",
+        subject=subject,
+        body=body,
+        now=now,
+        incident=incident,
+        payload={"obligation": obligation.pk, "kind": kind},
+    )
     if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
         delivery_enqueue(
             key=f"obligation:{obligation.pk}:{due_key}:{kind}:chat",

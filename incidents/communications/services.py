@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -20,13 +19,12 @@ from ..models import (
     Communication,
     CommunicationCadence,
     CommunicationTemplate,
-    ContactPoint,
     Incident,
-    RoleAssignment,
     StatusUpdateClock,
     TimelineEntry,
 )
-from ..outbox.services import delivery_enqueue
+from ..outbox.services import delivery_enqueue, notify_people
+from ..selectors import role_holder_or_group
 from . import domain
 
 
@@ -173,45 +171,9 @@ def communication_send(
 
 # --- cadence: reminders to the communications lead --------------------------------------
 def communications_lead_recipients(incident: Incident) -> list:
-    holder = (
-        RoleAssignment.objects.filter(
-            incident=incident, role=ResponseRole.COMMUNICATIONS_LEAD, relieved_at__isnull=True
-        )
-        .select_related("user")
-        .first()
+    return role_holder_or_group(
+        incident, ResponseRole.COMMUNICATIONS_LEAD, StaffGroup.COMMUNICATIONS_LEAD
     )
-    if holder is not None and holder.user.is_active:
-        return [holder.user]
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=StaffGroup.COMMUNICATIONS_LEAD, is_active=True)
-        .order_by("username")
-    )
-
-
-def remind_users(*, people, key: str, subject: str, body: str, incident, now) -> int:
-    """One email per person (their contact point's address first); returns how many were new."""
-    contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=people)}
-    created = 0
-    for person in people:
-        contact = contacts.get(person.pk)
-        if contact is not None and not contact.accepts_email:
-            continue
-        email = (contact.email if contact and contact.email else person.email) or ""
-        if not email:
-            continue
-        _, new = delivery_enqueue(
-            key=f"{key}:email:{person.pk}",
-            channel=Channel.EMAIL,
-            target=email,
-            subject=subject,
-            body=body,
-            incident=incident,
-            recipient=person,
-            now=now,
-        )
-        created += new
-    return created
 
 
 def _open_incidents_without_clock():
@@ -261,7 +223,7 @@ def status_updates_sweep(*, now: datetime | None = None, limit: int = 200) -> di
                 continue
             due = clock.due_at
             late = incident_domain.format_duration(now - due)
-            remind_users(
+            notify_people(
                 people=communications_lead_recipients(incident),
                 key=f"update-reminder:{incident.pk}:{due.isoformat()}",
                 subject=f"Status update overdue: {incident.reference} ({incident.severity})",

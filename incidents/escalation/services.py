@@ -25,7 +25,7 @@ from ..models import (
     IncidentEscalationStep,
     TimelineEntry,
 )
-from ..outbox.services import broker_send, delivery_enqueue
+from ..outbox.services import broker_send, delivery_enqueue, notify_people
 from . import messages, rules
 from .targets import resolve_targets
 
@@ -262,25 +262,21 @@ def _write_pages(incident: Incident, event: EscalationEvent, people: list, *, no
     subject = messages.page_subject(incident, event.level)
     body = messages.page_body(incident, **kwargs)
     payload = messages.page_payload(incident, **kwargs)
-    contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=[p.pk for p in people])}
-    handles = []
-    for person in people:
-        contact = contacts.get(person.pk)
-        email = (contact.email if contact and contact.email else person.email) or ""
-        if email and (contact is None or contact.accepts_email):
-            delivery_enqueue(
-                key=f"escalation:{event.pk}:email:{person.pk}",
-                channel=Channel.EMAIL,
-                target=email,
-                subject=subject,
-                body=body,
-                payload=payload,
-                incident=incident,
-                recipient=person,
-                now=now,
-            )
-        if contact and contact.chat_handle and contact.accepts_chat:
-            handles.append(f"<@{contact.chat_handle}>")
+    notify_people(
+        people=people,
+        key=f"escalation:{event.pk}",
+        subject=subject,
+        body=body,
+        payload=payload,
+        incident=incident,
+        now=now,
+    )
+    chat = {
+        c.user_id: c.chat_handle
+        for c in ContactPoint.objects.filter(user__in=[p.pk for p in people], accepts_chat=True)
+        if c.chat_handle
+    }
+    handles = [f"<@{chat[person.pk]}>" for person in people if person.pk in chat]
     if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
         mention = (" " + " ".join(handles)) if handles else ""
         delivery_enqueue(

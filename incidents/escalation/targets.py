@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from ..choices import ROLE_FOR_POSITION, Position
-from ..models import Incident, OnCallShift, PositionHolder, RoleAssignment
+from ..models import Incident, OnCallShift, PositionHolder
+from ..selectors import active_role_holder
 from .rules import unique_in_order
 
 
@@ -43,13 +44,9 @@ def position_holders(position: str) -> list:
 def users_for_position(incident: Incident, position: str, now: datetime) -> list:
     role = ROLE_FOR_POSITION.get(position)
     if role:
-        holder = (
-            RoleAssignment.objects.filter(incident=incident, role=role, relieved_at__isnull=True)
-            .select_related("user")
-            .first()
-        )
-        if holder is not None and holder.user.is_active:
-            return [holder.user]
+        holder = active_role_holder(incident, role)
+        if holder is not None:
+            return [holder]
     if position == Position.ON_CALL_ENGINEER:
         users = on_call_users(incident, now)
         if users:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from ..choices import DeliveryStatus
+from ..choices import Channel, DeliveryStatus
 from ..models import Delivery
 from . import rules
 from .channels import SENDERS
@@ -104,6 +104,45 @@ def delivery_enqueue(
     _save(delivery, reason="Queued")
     transaction.on_commit(lambda: publish(delivery.pk))
     return delivery, True
+
+
+def notify_people(
+    *,
+    people,
+    key: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    incident=None,
+    payload: dict | None = None,
+) -> int:
+    """One email per person, to their contact point's address if they gave one (else the
+    account's), skipping people who refuse email. Keys are `<key>:email:<user id>`, so a
+    repeated call sends nothing twice. Returns how many deliveries are new."""
+    from ..models import ContactPoint
+
+    contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=[p.pk for p in people])}
+    created = 0
+    for person in people:
+        contact = contacts.get(person.pk)
+        if contact is not None and not contact.accepts_email:
+            continue
+        email = (contact.email if contact and contact.email else person.email) or ""
+        if not email:
+            continue
+        _, new = delivery_enqueue(
+            key=f"{key}:email:{person.pk}",
+            channel=Channel.EMAIL,
+            target=email,
+            subject=subject,
+            body=body,
+            payload=payload,
+            incident=incident,
+            recipient=person,
+            now=now,
+        )
+        created += new
+    return created
 
 
 def _claim(delivery_id: int, now: datetime) -> Delivery | None:
