@@ -533,6 +533,9 @@ class AuditSealAdmin(ReadOnlyAdmin):
 @admin.register(AuditCheckpoint)
 class AuditCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["first_sequence", "last_sequence", "count", "last_hash", "created_at", "key_id"]
+    list_filter = ["key_id", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["last_hash"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(AuditVerification)
