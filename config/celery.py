@@ -13,7 +13,7 @@ app = Celery("harbormaster")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Tasks in a sub-package of an app (autodiscovery looks only at <app>.tasks).
-app.autodiscover_tasks(["incidents.communications"])
+app.autodiscover_tasks(["incidents.communications", "reporting.preparedness"])
 
 EVERY_MINUTE = 60.0
 

@@ -30,6 +30,7 @@ from .models import (
     Regime,
     RegimeStage,
 )
+from .preparedness import admin as _preparedness_admin  # noqa: F401  (registers its models)
 from .services import ANCHOR_NAMES, FACT_FIELDS
 
 AUDIT_PERM = "reporting.view_audit_trail"

@@ -314,3 +314,7 @@ class AuditVerification(models.Model):
 
     def __str__(self):
         return f"Verification {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"
+
+
+# Preparedness models live in their own module; importing them here registers them with the app.
+from .preparedness.models import *  # noqa: E402, F403

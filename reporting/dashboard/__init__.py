@@ -1,0 +1,1 @@
+"""The KPI dashboard and the quarterly compliance report (admin pages)."""

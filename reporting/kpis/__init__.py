@@ -1,0 +1,1 @@
+"""KPIs over incidents, computed in SQL (docs/kpis.md), and their exports."""

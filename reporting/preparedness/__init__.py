@@ -1,0 +1,2 @@
+"""Preparedness: quarterly procedure reviews, drills, training records and contact verification
+(spec: "Training and Preparedness", "Documentation Maintenance")."""

@@ -1,0 +1,1 @@
+"""Admin for preparedness (imported by reporting/admin.py)."""

@@ -1,0 +1,3 @@
+"""Preparedness models (registered under the reporting app by reporting/models.py)."""
+
+__all__: list[str] = []
