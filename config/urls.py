@@ -16,6 +16,8 @@ admin.site.index_title = "Incident response, compliance and audit"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    # The KPI dashboard and quarterly report (admin pages; before the admin's own URLs).
+    path("admin/kpis/", include("reporting.dashboard.urls")),
     path("admin/", admin.site.urls),
     # The public status page (no login).
     path("status/", include("incidents.status_page.urls")),
