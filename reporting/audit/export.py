@@ -2,12 +2,15 @@
 
 Each history table is read once, ordered by (object, history_date, history_id), through a
 server-side iterator; the previous row of the same object is carried along to compute the
-field-level diff, so memory stays flat and there is no query per row."""
+field-level diff, so memory stays flat and there is no query per row. A tracked m2m field
+(an incident's affected services, a user's groups) is read for a whole chunk of rows at
+once and appears in the events as a field holding the sorted member ids."""
 
 from __future__ import annotations
 
 import csv
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +20,9 @@ from django.db.models import QuerySet, Subquery
 from incidents.models import Incident
 
 from .tables import ACTIONS, HistoryTable, history_tables, plain
+
+# Rows whose m2m sets are fetched together (one IN query per m2m field per batch).
+M2M_BATCH = 2000
 
 CHUNK_SIZE = 5000
 CSV_COLUMNS = (
@@ -41,6 +47,7 @@ class AuditFilter:
     object_id: str | None = None
     user: str | None = None  # username
     incident: str | None = None  # reference
+    incidents: list[str] = field(default_factory=list)  # references (admin action)
     # Incidents whose rows must not be shown (need-to-know); a queryset of ids, or None.
     hidden_incidents: QuerySet | None = None
 
@@ -50,7 +57,7 @@ def tables_for(filters: AuditFilter) -> list[HistoryTable]:
     if filters.models:
         wanted = {label.lower() for label in filters.models}
         tables = [t for t in tables if t.tracked_label in wanted or t.label in wanted]
-    if filters.incident:
+    if filters.incident or filters.incidents:
         tables = [t for t in tables if t.incident_path is not None]
     return tables
 
@@ -79,6 +86,14 @@ def _rows_in_range(table: HistoryTable, filters: AuditFilter) -> QuerySet:
             query = query.filter(reference=filters.incident)
         else:
             query = query.filter(**{f"{table.incident_path}__reference": filters.incident})
+    if filters.incidents:
+        lookup = "reference__in" if table.incident_path == "" else f"{table.incident_path}_id__in"
+        wanted = (
+            filters.incidents
+            if table.incident_path == ""
+            else Incident.objects.filter(reference__in=filters.incidents).values("pk")
+        )
+        query = query.filter(**{lookup: wanted})
     if filters.hidden_incidents is not None and table.incident_path is not None:
         query = query.exclude(**{f"{_incident_id_lookup(table)}__in": filters.hidden_incidents})
     return query
@@ -110,6 +125,33 @@ def iter_events(filters: AuditFilter, *, chunk_size: int = CHUNK_SIZE) -> Iterat
         yield from _table_events(table, filters, chunk_size)
 
 
+def _m2m_sets(table: HistoryTable, history_ids: list[int]) -> list[dict[int, list]]:
+    """For each m2m field of `table`: history_id → sorted member ids, for these rows."""
+    result = []
+    for m2m in table.m2m:
+        members: dict[int, list] = defaultdict(list)
+        rows = m2m.model.objects.filter(history_id__in=history_ids).values_list(
+            "history_id", m2m.member_attname
+        )
+        for history_id, member in rows:
+            members[history_id].append(member)
+        for ids in members.values():
+            ids.sort()
+        result.append(members)
+    return result
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _table_events(table: HistoryTable, filters: AuditFilter, chunk_size: int) -> Iterator[dict]:
     extras = ["history_user__username"]
     ref_lookup = _incident_ref_lookup(table)
@@ -117,8 +159,8 @@ def _table_events(table: HistoryTable, filters: AuditFilter, chunk_size: int) ->
         extras.append(ref_lookup)
     names = [*table.fields, "history_id", "history_date", "history_type"]
     names += ["history_change_reason", "request_id", *extras]
-    fields = table.fields
-    n = len(fields)
+    fields = (*table.fields, *(m2m.field for m2m in table.m2m))
+    n, n_plain = len(fields), len(table.fields)
     index = {name: i for i, name in enumerate(names)}
     i_obj = index[table.object_field]
     i_hid, i_date, i_type = index["history_id"], index["history_date"], index["history_type"]
@@ -128,32 +170,38 @@ def _table_events(table: HistoryTable, filters: AuditFilter, chunk_size: int) ->
     since = filters.since
     previous_obj = object()
     previous: tuple | None = None
-    rows = table_queryset(table, filters).values_list(*names)
-    for row in rows.iterator(chunk_size=chunk_size):
-        values = tuple(plain(v) for v in row[:n])
-        obj = row[i_obj]
-        before = previous if obj == previous_obj else None
-        previous_obj, previous = obj, values
-        if since is not None and row[i_date] < since:
-            continue
-        if before is None:
-            changes = {fields[i]: [None, values[i]] for i in range(n)}
-        else:
-            changes = {
-                fields[i]: [before[i], values[i]] for i in range(n) if before[i] != values[i]
+    rows = table_queryset(table, filters).values_list(*names).iterator(chunk_size=chunk_size)
+    # Tables without m2m fields stream row by row; with them, a batch shares its m2m reads.
+    batches = _batches(rows, M2M_BATCH) if table.m2m else ([row] for row in rows)
+    for batch in batches:
+        m2m_sets = _m2m_sets(table, [row[i_hid] for row in batch]) if table.m2m else ()
+        for row in batch:
+            values = tuple(plain(v) for v in row[:n_plain])
+            if m2m_sets:
+                values += tuple(members.get(row[i_hid], []) for members in m2m_sets)
+            obj = row[i_obj]
+            before = previous if obj == previous_obj else None
+            previous_obj, previous = obj, values
+            if since is not None and row[i_date] < since:
+                continue
+            if before is None:
+                changes = {fields[i]: [None, values[i]] for i in range(n)}
+            else:
+                changes = {
+                    fields[i]: [before[i], values[i]] for i in range(n) if before[i] != values[i]
+                }
+            yield {
+                "at": plain(row[i_date]),
+                "model": table.tracked_label,
+                "object_id": str(obj),
+                "history_id": row[i_hid],
+                "action": ACTIONS.get(row[i_type], row[i_type]),
+                "user": row[i_user] or "",
+                "incident": (row[i_ref] or "") if i_ref is not None else "",
+                "change_reason": row[i_reason] or "",
+                "request_id": row[i_req] or "",
+                "changes": changes,
             }
-        yield {
-            "at": plain(row[i_date]),
-            "model": table.tracked_label,
-            "object_id": str(obj),
-            "history_id": row[i_hid],
-            "action": ACTIONS.get(row[i_type], row[i_type]),
-            "user": row[i_user] or "",
-            "incident": (row[i_ref] or "") if i_ref is not None else "",
-            "change_reason": row[i_reason] or "",
-            "request_id": row[i_req] or "",
-            "changes": changes,
-        }
 
 
 class _Line:

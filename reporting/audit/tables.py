@@ -59,6 +59,16 @@ def is_m2m_history_model(model) -> bool:
 
 
 @dataclass(frozen=True)
+class M2MHistory:
+    """An m2m history table: one row per member of the set, snapshotted with each history
+    row of its owner (`history_id`). Exported folded into the owner's events as a field."""
+
+    model: type[models.Model]
+    field: str  # the tracked model's m2m field, e.g. "affected_services"
+    member_attname: str  # the column holding the member's id, e.g. "service_id"
+
+
+@dataclass(frozen=True)
 class HistoryTable:
     model: type[models.Model]
     label: str  # app_label.historicalmodel — what seals and exports name
@@ -66,6 +76,7 @@ class HistoryTable:
     object_field: str  # attname holding the tracked object's id
     fields: tuple[str, ...]  # attnames of the tracked fields, in table order
     incident_path: str | None  # "" for Incident itself, "incident", "assessment__incident"
+    m2m: tuple[M2MHistory, ...] = ()  # tracked m2m fields, exported as sorted id lists
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -93,6 +104,27 @@ def _incident_path(tracked) -> str | None:
     return None
 
 
+def _m2m_of(history_model) -> tuple[M2MHistory, ...]:
+    """The m2m history tables whose rows hang off `history_model`'s rows."""
+    found = []
+    tracked = history_model.instance_type
+    prefix = f"{history_model._meta.model_name}_"
+    for model in apps.get_models():
+        if not is_m2m_history_model(model):
+            continue
+        owner = model._meta.get_field("history").related_model
+        if owner is not history_model or not model._meta.model_name.startswith(prefix):
+            continue
+        field = tracked._meta.get_field(model._meta.model_name[len(prefix) :])
+        member = next(
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.ForeignKey) and f.related_model is field.related_model
+        )
+        found.append(M2MHistory(model=model, field=field.name, member_attname=member.attname))
+    return tuple(sorted(found, key=lambda m2m: m2m.field))
+
+
 @cache
 def history_tables() -> tuple[HistoryTable, ...]:
     """Every historical table of every tracked model (simple_history), in label order."""
@@ -113,6 +145,7 @@ def history_tables() -> tuple[HistoryTable, ...]:
                     object_field=tracked._meta.pk.attname,
                     fields=fields,
                     incident_path=_incident_path(tracked),
+                    m2m=_m2m_of(model),
                 )
             )
     return tuple(sorted(found, key=lambda table: table.label))
@@ -120,7 +153,8 @@ def history_tables() -> tuple[HistoryTable, ...]:
 
 @cache
 def m2m_history_tables() -> tuple[type[models.Model], ...]:
-    """The m2m history tables (e.g. an incident's affected services): sealed, not exported."""
+    """The m2m history tables (e.g. an incident's affected services): sealed row by row,
+    exported folded into their owner's events (`HistoryTable.m2m`)."""
     return tuple(
         sorted(
             (model for model in apps.get_models() if is_m2m_history_model(model)),

@@ -21,6 +21,7 @@ from reporting import services
 from reporting.audit.export import AuditFilter, csv_lines, iter_events, jsonl_lines
 from reporting.audit.tables import history_tables, plain
 from reporting.models import Regime
+from tests.factories import ServiceFactory
 
 from .conftest import T0
 
@@ -61,6 +62,7 @@ def activity(open_breach, people):
         user=people["resp"],
         title="Checkout 502 in eu-west-1",
         users_affected=1200,
+        affected_services=[ServiceFactory(name="Checkout"), ServiceFactory(name="Payments")],
         reason="Scope known",
         now=T0 + timedelta(hours=2),
     )
@@ -71,9 +73,16 @@ def activity(open_breach, people):
 
 
 def _all_history_rows():
+    """(model, history_id) → (table, row with its m2m sets as sorted id lists)."""
     rows = {}
     for table in history_tables():
         for row in table.model.objects.values(*table.columns):
+            for m2m in table.m2m:
+                row[m2m.field] = sorted(
+                    m2m.model.objects.filter(history_id=row["history_id"]).values_list(
+                        m2m.member_attname, flat=True
+                    )
+                )
             rows[(table.tracked_label, row["history_id"])] = (table, row)
     return rows
 
@@ -92,7 +101,9 @@ def test_the_export_equals_the_history_tables(activity):
         for name, (before, after) in event["changes"].items():
             assert current.get(name) == before
             current[name] = after
-        assert current == {name: plain(row[name]) for name in table.fields}
+        assert current == {
+            name: plain(row[name]) for name in (*table.fields, *(m.field for m in table.m2m))
+        }
         assert event["at"] == plain(row["history_date"])
         assert event["change_reason"] == (row["history_change_reason"] or "")
         assert event["request_id"] == row["request_id"]
@@ -110,6 +121,12 @@ def test_each_event_says_who_which_incident_and_what_changed(activity, people):
     assert edit["changes"]["title"] == ["Checkout 502", "Checkout 502 in eu-west-1"]
     assert edit["changes"]["users_affected"] == [None, 1200]
     assert "severity" not in edit["changes"]
+    # A tracked m2m field appears as the sorted member ids, before and after.
+    services = sorted(outage.affected_services.values_list("pk", flat=True))
+    assert "affected_services" not in edit["changes"]
+    moved = next(e for e in events if "affected_services" in e["changes"] and e is not events[0])
+    assert moved["changes"] == {"affected_services": [[], services]}
+    assert moved["user"] == "resp" and moved["change_reason"] == "Scope known"
     # Rows of models that belong to an incident carry its reference, two hops away too.
     obligations = list(iter_events(AuditFilter(models=["reporting.notificationobligation"])))
     assert obligations and {e["incident"] for e in obligations} == {activity["breach"].reference}
@@ -120,7 +137,11 @@ def test_filters_time_range_user_incident_and_model(activity, people):
 
     outage = activity["outage"]
     # History is stamped with the wall clock: take the edit's own time as the boundary.
-    since = Incident.history.get(id=outage.pk, history_change_reason="Scope known").history_date
+    since = (
+        Incident.history.filter(id=outage.pk, history_change_reason="Scope known")
+        .earliest("history_date", "history_id")
+        .history_date
+    )
     late = list(iter_events(AuditFilter(since=since)))
     assert late and all(e["at"] >= plain(since) for e in late)
     # The first row in range is still diffed against its real predecessor.
@@ -138,6 +159,27 @@ def test_filters_time_range_user_incident_and_model(activity, people):
     assert {e["model"] for e in of_outage} >= {"incidents.incident", "incidents.timelineentry"}
     users = list(iter_events(AuditFilter(models=["auth.user"])))
     assert users and {e["model"] for e in users} == {"auth.user"}
+
+
+def test_every_m2m_history_table_is_exported_through_its_owner():
+    from reporting.audit.tables import m2m_history_tables
+
+    folded = {m2m.model for table in history_tables() for m2m in table.m2m}
+    assert folded == set(m2m_history_tables())
+    assert {m2m.field for table in history_tables() for m2m in table.m2m} >= {
+        "affected_services",
+        "groups",
+        "regimes",
+    }
+
+
+def test_several_incidents_at_once(activity):
+    references = [activity["breach"].reference, activity["outage"].reference]
+    events = list(iter_events(AuditFilter(incidents=references)))
+    assert {e["incident"] for e in events} == set(references)
+    one = list(iter_events(AuditFilter(incidents=references[1:])))
+    assert 0 < len(one) < len(events)
+    assert one == list(iter_events(AuditFilter(incident=references[1])))
 
 
 def test_csv_and_jsonl_carry_the_same_events(activity):
@@ -259,3 +301,41 @@ def test_admin_export_page_for_auditors(activity, people, client):
     assert rows and {r["user"] for r in rows} == {"resp"}
     client.force_login(people["resp"])
     assert client.get("/admin/reporting/auditseal/export/").status_code == 403
+
+
+def _export_action(client, action, *incidents):
+    return client.post(
+        "/admin/incidents/incident/",
+        {"action": action, "_selected_action": [incident.pk for incident in incidents]},
+    )
+
+
+def test_admin_action_exports_the_selected_incidents_trail(activity, people, client):
+    outage = activity["outage"]
+    client.force_login(people["auditor"])
+    changelist = client.get("/admin/incidents/incident/")
+    assert b"export_audit_csv" in changelist.content
+    response = _export_action(client, "export_audit_csv", outage)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-incidents-')
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert {r["incident"] for r in rows} == {outage.reference}
+    expected = list(iter_events(AuditFilter(incident=outage.reference)))
+    assert [(r["model"], int(r["history_id"])) for r in rows] == [
+        (e["model"], e["history_id"]) for e in expected
+    ]
+    lines = _body(_export_action(client, "export_audit_jsonl", outage)).splitlines()
+    assert [json.loads(line)["history_id"] for line in lines] == [e["history_id"] for e in expected]
+
+
+def test_admin_action_is_for_auditors_only_and_keeps_need_to_know(activity, people, client):
+    client.force_login(people["resp"])
+    assert b"export_audit_csv" not in client.get("/admin/incidents/incident/").content
+    refused = _export_action(client, "export_audit_csv", activity["outage"])
+    # Django answers an action the user may not run with the changelist again, no file.
+    assert refused.status_code == 302 and not refused.has_header("Content-Disposition")
+    # An auditor who cannot see the security incident gets nothing of it, even by posting its id.
+    client.force_login(people["auditor"])
+    response = _export_action(client, "export_audit_csv", activity["breach"], activity["outage"])
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert rows and activity["breach"].reference not in {r["incident"] for r in rows}
