@@ -6,6 +6,7 @@ nothing is scheduled as a long countdown or ETA. Run exactly ONE beat process.""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -40,4 +41,9 @@ app.conf.beat_schedule = {
     "seal-audit": {"task": "reporting.seal_audit", "schedule": EVERY_MINUTE},
     # Verify the segments sealed since the last good verification (P1 incident if not).
     "verify-audit": {"task": "reporting.verify_audit", "schedule": 15 * EVERY_MINUTE},
+    # Re-walk the whole chain nightly: an edit to a segment verified earlier is caught too.
+    "verify-audit-full": {
+        "task": "reporting.verify_audit_full",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }

@@ -22,11 +22,11 @@ def seal_audit() -> int:
 
 
 @shared_task(name="reporting.verify_audit")
-def verify_audit() -> bool:
+def verify_audit(full: bool = False) -> bool:
     from .audit.sealing import verify_new_segments
     from .models import AuditCheckpoint
 
-    run = verify_new_segments()
+    run = verify_new_segments(full=full)
     if not run.ok:
         logger.error("Audit verification failed at %s: %s", run.first_bad_sequence, run.message)
         return False
@@ -40,3 +40,9 @@ def verify_audit() -> bool:
             latest.key_id,
         )
     return True
+
+
+@shared_task(name="reporting.verify_audit_full")
+def verify_audit_full() -> bool:
+    """The whole chain from sequence 1: catches edits to segments verified earlier."""
+    return verify_audit(full=True)

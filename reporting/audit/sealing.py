@@ -289,12 +289,13 @@ def verify_chain(
     return Verification(True, checked, from_sequence, expected - 1)
 
 
-def verify_new_segments(*, now: datetime | None = None) -> AuditVerification:
-    """Beat's check: verify everything after the last successful verification; on failure
+def verify_new_segments(*, now: datetime | None = None, full: bool = False) -> AuditVerification:
+    """Beat's check: verify everything after the last successful verification (`full`: the
+    whole chain again, so an edit to an already-verified segment is caught too); on failure
     open a P1 incident (once per first bad sequence)."""
     now = now or timezone.now()
     last_ok = AuditVerification.objects.filter(ok=True).order_by("-last_sequence").first()
-    start = (last_ok.last_sequence + 1) if last_ok and last_ok.last_sequence else 1
+    start = (last_ok.last_sequence + 1) if last_ok and last_ok.last_sequence and not full else 1
     if start > 1 and not AuditCheckpoint.objects.filter(last_sequence=start - 1).exists():
         start = 1  # the last verified end is not a checkpoint: verify from the start
     # Verify whole signed segments: up to the latest checkpoint.

@@ -184,16 +184,29 @@ def test_the_beat_verifier_opens_one_p1_incident_on_tampering(sealed):
     # ...but the full check (verify_audit) catches it, and a new segment after a bad one
     # fails when its anchor checkpoint no longer matches.
     assert not verify_chain().ok
-    with attacker():
-        AuditVerification.objects.all().delete()
-    failed = verify_new_segments(now=T0)
+    failed = verify_new_segments(now=T0, full=True)
     assert not failed.ok and failed.first_bad_sequence == 2
     incident = failed.incident
     assert incident.severity == Severity.P1
     assert "sequence 2" in incident.title
-    again = verify_new_segments(now=T0)
+    again = verify_new_segments(now=T0, full=True)
     assert again.incident == incident
     assert Incident.objects.filter(title__startswith="Audit trail tampering").count() == 1
+
+
+def test_the_nightly_full_verification_is_scheduled_and_runs_the_whole_chain(sealed):
+    from config.celery import app
+    from reporting.tasks import verify_audit_full
+
+    entry = app.conf.beat_schedule["verify-audit-full"]
+    assert entry["task"] == "reporting.verify_audit_full" == verify_audit_full.name
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {30}
+    assert verify_audit_full() is True
+    assert AuditVerification.objects.latest("pk").checked == sealed.sealed
+    with attacker():
+        AuditSeal.objects.filter(sequence=3).update(row_digest="0" * 64)
+    assert verify_audit_full() is False
+    assert AuditVerification.objects.latest("pk").first_bad_sequence == 3
 
 
 # --- PostgreSQL: the database itself refuses edits -------------------------------------------
