@@ -27,12 +27,12 @@ HISTORY_COLUMNS = {
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-_AS_IS = frozenset({int, str, bool, float, type(None), dict, list})
+AS_IS = frozenset({int, str, bool, float, type(None), dict, list})
 
 
 def plain(value):
     """One canonical, JSON-safe form per value: UTC timestamps at microsecond precision."""
-    if type(value) in _AS_IS:  # the common case, first (the export calls this per value)
+    if type(value) in AS_IS:  # the common case, first (the export calls this per value)
         return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
