@@ -8,7 +8,6 @@ see security incidents as in the admin (need-to-know)."""
 from __future__ import annotations
 
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from ..models import ApiScope
+from ..moments import parse_utc_moment
 from ..selectors import incidents_visible_to, user_sees_all_security
 from .authentication import request_api_key
 from .errors import ApiError
@@ -36,24 +36,16 @@ class _StreamingView(APIView):
 
 
 def _moment(name: str, raw: str | None):
-    from datetime import UTC, datetime
-
     if not raw:
         return None
     try:
-        moment = parse_datetime(raw)
-        if moment is None:
-            day = parse_date(raw)
-            moment = datetime(day.year, day.month, day.day) if day else None
-    except (ValueError, TypeError):
-        moment = None
-    if moment is None:
+        return parse_utc_moment(raw)
+    except ValueError as error:
         raise ApiError(
-            f"{name} must be an ISO 8601 date or datetime.",
+            f"{name}: {error}",
             status_code=status.HTTP_400_BAD_REQUEST,
-            errors={name: ["Expected e.g. 2026-11-27T13:45:02Z."]},
-        )
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            errors={name: [str(error)]},
+        ) from None
 
 
 def hidden_incidents_for(request):

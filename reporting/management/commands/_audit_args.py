@@ -1,21 +1,17 @@
 """Shared parsing for the audit commands."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.core.management.base import CommandError
-from django.utils.dateparse import parse_date, parse_datetime
+
+from incidents.moments import parse_utc_moment
 
 
 def parse_moment(value: str | None) -> datetime | None:
     """ISO 8601 date or datetime; naive values are UTC."""
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise CommandError(f"Not an ISO 8601 date or datetime: {value!r}")
-        moment = datetime(day.year, day.month, day.day)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        return parse_utc_moment(value)
+    except ValueError as error:
+        raise CommandError(f"{value!r}: {error}") from None
