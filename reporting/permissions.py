@@ -3,6 +3,22 @@ granted by incidents.permissions). Synced after every migrate, idempotently."""
 
 from incidents.choices import StaffGroup
 
+# Preparedness: incident commanders run the quarterly duties and record training; every
+# responder sees the reviews and drills, and their own contact verifications and training
+# records (the admin scopes those rows to the person) and confirms their own contact details.
+_PREPAREDNESS_MANAGE = {
+    "procedurereview": ("view", "add", "change"),
+    "drill": ("view", "add", "change"),
+    "contactverification": ("view", "change", "view_all_contact_verifications"),
+    "trainingrecord": ("view", "add", "view_all_training"),
+}
+_PREPAREDNESS_VIEW = {
+    "procedurereview": ("view",),
+    "drill": ("view",),
+    "contactverification": ("view",),
+    "trainingrecord": ("view",),
+}
+
 GROUP_PERMISSIONS = {
     # Security leads run breach records; incident commanders may start and fill them.
     StaffGroup.SECURITY_LEAD: {
@@ -10,13 +26,18 @@ GROUP_PERMISSIONS = {
         "notificationobligation": ("view", "change"),
         "regime": ("view",),
         "regimestage": ("view",),
+        **_PREPAREDNESS_VIEW,
     },
     StaffGroup.INCIDENT_COMMANDER: {
         "breachassessment": ("view", "add", "change"),
         "notificationobligation": ("view", "change"),
         "regime": ("view",),
         "regimestage": ("view",),
+        **_PREPAREDNESS_MANAGE,
     },
+    StaffGroup.TECHNICAL_LEAD: {**_PREPAREDNESS_VIEW},
+    StaffGroup.COMMUNICATIONS_LEAD: {**_PREPAREDNESS_VIEW},
+    StaffGroup.RESPONDER: {**_PREPAREDNESS_VIEW},
 }
 
 

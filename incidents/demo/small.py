@@ -686,6 +686,9 @@ def load_demo_dataset(*, password: str, now: datetime | None = None, stdout=None
     catalogue = ensure_services(users)
     ensure_rota(users, now=now)
     _write(stdout, f"Demo users ({len(users)}) and services ({len(catalogue)}) ready.")
+    from reporting.preparedness.demo import load_demo_preparedness
+
+    _write(stdout, load_demo_preparedness(users, now=now))
 
     if Incident.objects.exists():
         _write(stdout, "Incidents already exist; no demo incidents added.")

@@ -143,6 +143,31 @@ def test_demo_loader_can_run_twice(demo, now):
 
 
 @pytest.mark.django_db
+def test_demo_has_preparedness_duties_and_training_gaps_once(demo, now):
+    from reporting.preparedness import domain as preparedness_domain
+    from reporting.preparedness.models import (
+        ContactVerification,
+        Drill,
+        ProcedureReview,
+        TrainingRecord,
+    )
+
+    current = preparedness_domain.quarter_of(now)
+    reviews = ProcedureReview.objects.order_by("quarter")
+    assert [r.quarter for r in reviews][-1] == current
+    assert reviews.first().is_done and not reviews.last().is_done
+    assert Drill.objects.filter(quarter=current, auto_scheduled=True).count() == 1
+    assert ContactVerification.objects.filter(quarter=current).exists()
+    trained = set(TrainingRecord.objects.values_list("user__username", flat=True))
+    assert "ines.commander" in trained and "li.responder" not in trained  # a visible gap
+    counts = [m.objects.count() for m in (ProcedureReview, Drill, ContactVerification)]
+    records = TrainingRecord.objects.count()
+    load_demo_dataset(password="second-pw-123", now=now)
+    assert [m.objects.count() for m in (ProcedureReview, Drill, ContactVerification)] == counts
+    assert TrainingRecord.objects.count() == records
+
+
+@pytest.mark.django_db
 def test_command_without_incidents_loads_the_demo_and_prints_the_password():
     out = StringIO()
     call_command("seed_demo", stdout=out)
