@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .audit import AuditEventsView, EvidencePackView
 from .postmortem import PostMortemJsonView, PostMortemMarkdownView
+from .reports import KpiExportView, KpiFrequencyView, KpiReportView
 from .status import StatusView
 from .views import IncidentViewSet
 
@@ -32,5 +33,9 @@ urlpatterns = [
         EvidencePackView.as_view(),
         name="incident-evidence",
     ),
+    # KPIs and their exports (reporting app; docs/kpis.md).
+    path("reports/kpis/", KpiReportView.as_view(), name="reports-kpis"),
+    path("reports/kpis/frequency/", KpiFrequencyView.as_view(), name="reports-kpis-frequency"),
+    path("reports/kpis/export/", KpiExportView.as_view(), name="reports-kpis-export"),
     *router.urls,
 ]
