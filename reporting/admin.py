@@ -43,7 +43,8 @@ class RegimeStageInline(admin.StackedInline):
     extra = 0
     fields = [
         ("code", "name", "order", "active"),
-        ("anchor", "amount", "unit", "deadline_text"),
+        ("anchor", "amount", "unit", "holiday_calendar", "deadline_text"),
+        ("cap_anchor", "cap_amount", "cap_unit"),
         ("recipient", "applicability", "threshold"),
         "required_contents",
         ("rule_version", "source"),
@@ -60,8 +61,17 @@ class RegimeAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(RegimeStage)
 class RegimeStageAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["__str__", "anchor", "amount", "unit", "recipient", "applicability"]
-    list_filter = ["regime", "anchor", "unit", "applicability"]
+    list_display = [
+        "__str__",
+        "anchor",
+        "amount",
+        "unit",
+        "cap_anchor",
+        "cap_amount",
+        "recipient",
+        "applicability",
+    ]
+    list_filter = ["regime", "anchor", "unit", "holiday_calendar", "applicability"]
     list_select_related = ["regime"]
 
 

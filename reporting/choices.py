@@ -26,8 +26,16 @@ ANCHOR_FIELD = {
 class Unit(models.TextChoices):
     HOURS = "hours", "Hours"
     CALENDAR_DAYS = "calendar_days", "Calendar days"
-    BUSINESS_DAYS = "business_days", "Business days (Mon–Fri)"
+    BUSINESS_DAYS = "business_days", "Business days (Mon–Fri, less the stage's holidays)"
     CALENDAR_MONTHS = "calendar_months", "Calendar months"
+
+
+class HolidayCalendar(models.TextChoices):
+    """Days a business-day clock skips besides weekends."""
+
+    NONE = "", "Weekends only"
+    # SEC rule 0-3: a business day is any day but Saturday, Sunday or a federal holiday.
+    US_FEDERAL = "us_federal", "US federal holidays"
 
 
 class Applicability(models.TextChoices):

@@ -4,11 +4,16 @@ clocks. No ORM and no clock of their own (`now` is passed in)."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
-from .choices import Applicability, Unit
+import holidays
+
+from .choices import Applicability, HolidayCalendar, Unit
+
+ClosedDay = Callable[[date], bool]
 
 
 class DeadlineError(ValueError):
@@ -21,14 +26,30 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def add_business_days(start: datetime, days: int) -> datetime:
-    """`days` Monday–Friday days after `start` (same UTC time of day). Day 1 is the first
-    weekday after start; starting on a weekend counts from the next Monday."""
+@cache
+def _us_federal_holidays() -> holidays.HolidayBase:
+    # Observed dates (a Saturday holiday is kept on the Friday before); years load lazily.
+    return holidays.country_holidays("US", observed=True)
+
+
+def closed_day_rule(holiday_calendar: str) -> ClosedDay:
+    """The holidays a business-day clock skips, besides weekends."""
+    if holiday_calendar == HolidayCalendar.NONE:
+        return lambda day: False
+    if holiday_calendar == HolidayCalendar.US_FEDERAL:
+        return lambda day: day in _us_federal_holidays()
+    raise DeadlineError(f"Unknown holiday calendar {holiday_calendar!r}.")
+
+
+def add_business_days(start: datetime, days: int, closed: ClosedDay | None = None) -> datetime:
+    """`days` business days after `start` (same UTC time of day): Monday to Friday, less
+    the days `closed` says are holidays. Day 1 is the first business day after start;
+    starting on a weekend or holiday counts from the next business day."""
     result = start
     remaining = days
     while remaining > 0:
         result += timedelta(days=1)
-        if result.weekday() < 5:
+        if result.weekday() < 5 and not (closed and closed(result.date())):
             remaining -= 1
     return result
 
@@ -41,7 +62,9 @@ def add_months(start: datetime, months: int) -> datetime:
     return start.replace(year=year, month=month, day=day)
 
 
-def due_at(anchor: datetime, amount: int | None, unit: str) -> datetime | None:
+def due_at(
+    anchor: datetime, amount: int | None, unit: str, *, holiday_calendar: str = ""
+) -> datetime | None:
     """The deadline `amount` `unit`s after `anchor`, in UTC. Computed on the UTC instant,
     so a DST change in the anchor's zone never shifts it; None when there is no clock."""
     if amount is None:
@@ -54,10 +77,39 @@ def due_at(anchor: datetime, amount: int | None, unit: str) -> datetime | None:
     if unit == Unit.CALENDAR_DAYS:
         return start + timedelta(days=amount)
     if unit == Unit.BUSINESS_DAYS:
-        return add_business_days(start, amount)
+        return add_business_days(start, amount, closed_day_rule(holiday_calendar))
     if unit == Unit.CALENDAR_MONTHS:
         return add_months(start, amount)
     raise DeadlineError(f"Unknown deadline unit {unit!r}.")
+
+
+@dataclass(frozen=True)
+class StageClock:
+    """A stage's clock: `amount` `unit`s after its anchor, and, where the rule sets one,
+    no later than `cap_amount` `cap_unit`s after a second anchor (DORA's initial report:
+    4 h after classification but never more than 24 h after awareness)."""
+
+    amount: int | None
+    unit: str
+    holiday_calendar: str = ""
+    cap_amount: int | None = None
+    cap_unit: str = Unit.HOURS
+
+
+def stage_due_at(
+    clock: StageClock, anchor: datetime | None, cap_anchor: datetime | None = None
+) -> datetime | None:
+    """The earlier of the two deadlines. Nothing is due before the stage's own anchor is
+    known (its clock has not started); the outer bound only ever brings it forward."""
+    if anchor is None:
+        return None
+    due = due_at(anchor, clock.amount, clock.unit, holiday_calendar=clock.holiday_calendar)
+    if due is None or cap_anchor is None or clock.cap_amount is None:
+        return due
+    cap = due_at(
+        cap_anchor, clock.cap_amount, clock.cap_unit, holiday_calendar=clock.holiday_calendar
+    )
+    return min(due, cap)
 
 
 def end_of_year(moment: datetime) -> datetime:

@@ -1,13 +1,15 @@
 """Breach assessments and regulatory clocks; the sealed, hash-chained audit log."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from incidents.history import tracked_history
 from incidents.models import Incident
 
-from .choices import Anchor, Applicability, ObligationStatus, Unit
+from .choices import ANCHOR_FIELD, Anchor, Applicability, HolidayCalendar, ObligationStatus, Unit
+from .domain import StageClock
 
 
 # --- regimes as data ---------------------------------------------------------------------------
@@ -54,6 +56,22 @@ class RegimeStage(models.Model):
         null=True, blank=True, help_text="Empty: no fixed clock (e.g. without undue delay)."
     )
     unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.HOURS)
+    holiday_calendar = models.CharField(
+        max_length=16,
+        choices=HolidayCalendar.choices,
+        default=HolidayCalendar.NONE,
+        blank=True,
+        help_text="Holidays a business-day clock skips besides weekends (SEC: US federal).",
+    )
+    cap_anchor = models.CharField(
+        max_length=24,
+        choices=Anchor.choices,
+        blank=True,
+        help_text="Outer bound: the deadline is never later than this many units after this "
+        "event (DORA initial report: 24 h after awareness).",
+    )
+    cap_amount = models.PositiveIntegerField(null=True, blank=True)
+    cap_unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.HOURS)
     recipient = models.CharField(max_length=200)
     applicability = models.CharField(
         max_length=24, choices=Applicability.choices, default=Applicability.ALWAYS
@@ -81,10 +99,44 @@ class RegimeStage(models.Model):
             models.CheckConstraint(
                 condition=Q(unit__in=Unit.values), name="regimestage_unit_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(cap_anchor="", cap_amount__isnull=True)
+                | (
+                    Q(cap_amount__isnull=False)
+                    & Q(cap_anchor__in=[anchor.value for anchor in ANCHOR_FIELD])
+                    & Q(cap_unit__in=Unit.values)
+                ),
+                name="regimestage_cap_complete",
+                violation_error_message="An outer bound needs both its event and its amount.",
+            ),
+            models.CheckConstraint(
+                condition=Q(holiday_calendar__in=HolidayCalendar.values),
+                name="regimestage_holiday_calendar_valid",
+            ),
         ]
 
     def __str__(self):
         return f"{self.regime.name}: {self.name}"
+
+    def clean(self):
+        super().clean()
+        if bool(self.cap_anchor) != (self.cap_amount is not None):
+            field = "cap_amount" if self.cap_anchor else "cap_anchor"
+            raise ValidationError({field: "An outer bound needs both its event and its amount."})
+        if self.cap_anchor and self.cap_anchor not in ANCHOR_FIELD:
+            raise ValidationError(
+                {"cap_anchor": "The outer bound counts from a recorded time of the assessment."}
+            )
+
+    @property
+    def clock(self) -> StageClock:
+        return StageClock(
+            amount=self.amount,
+            unit=self.unit,
+            holiday_calendar=self.holiday_calendar,
+            cap_amount=self.cap_amount,
+            cap_unit=self.cap_unit,
+        )
 
 
 # --- breach assessment -------------------------------------------------------------------------

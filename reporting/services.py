@@ -222,12 +222,12 @@ def _facts(assessment: BreachAssessment) -> domain.BreachFacts:
     return domain.BreachFacts(assessment.high_risk, assessment.approx_data_subjects, residents)
 
 
-def _anchor_time(assessment, stage: RegimeStage, previous: NotificationObligation | None):
-    if stage.anchor == Anchor.PREVIOUS_STAGE:
+def _anchor_time(assessment, anchor: str, previous: NotificationObligation | None):
+    if anchor == Anchor.PREVIOUS_STAGE:
         return previous.submitted_at if previous is not None else None
-    if stage.anchor == Anchor.DISCOVERY_YEAR_END:
+    if anchor == Anchor.DISCOVERY_YEAR_END:
         return domain.end_of_year(assessment.discovery_at) if assessment.discovery_at else None
-    return getattr(assessment, ANCHOR_FIELD[stage.anchor])
+    return getattr(assessment, ANCHOR_FIELD[anchor])
 
 
 def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> list:
@@ -263,8 +263,11 @@ def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> li
             else:
                 obligation.status = ObligationStatus.PENDING
                 obligation.rationale = "" if applies else why
-            anchor = _anchor_time(assessment, stage, previous)
-            due = domain.due_at(anchor, stage.amount, stage.unit) if anchor else None
+            anchor = _anchor_time(assessment, stage.anchor, previous)
+            cap_anchor = (
+                _anchor_time(assessment, stage.cap_anchor, previous) if stage.cap_anchor else None
+            )
+            due = domain.stage_due_at(stage.clock, anchor, cap_anchor)
             if due != obligation.due_at:
                 obligation.reminders_sent = []
                 obligation.overdue_alarmed_at = None

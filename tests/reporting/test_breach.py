@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from incidents import services as incident_services
@@ -56,7 +57,10 @@ def test_the_regimes_are_seeded_as_data_with_version_and_source():
     } <= set(keys)
     sec = RegimeStage.objects.get(regime__code="sec-8k")
     assert (sec.anchor, sec.amount, sec.unit) == ("determination", 4, "business_days")
+    assert sec.holiday_calendar == "us_federal"
     dora = {s.code: s for s in RegimeStage.objects.filter(regime__code="dora")}
+    assert (dora["initial"].anchor, dora["initial"].amount) == ("classification", 4)
+    assert (dora["initial"].cap_anchor, dora["initial"].cap_amount) == ("awareness", 24)
     assert dora["intermediate"].anchor == "previous_stage"
     assert (dora["final"].amount, dora["final"].unit) == (1, "calendar_months")
     assert all(s.rule_version and s.source for s in RegimeStage.objects.all())
@@ -177,6 +181,64 @@ def test_a_stage_anchored_on_the_previous_one_counts_from_its_actual_submission(
     )
     final.refresh_from_db()
     assert final.due_at == datetime(2026, 7, 3, 10, tzinfo=UTC)
+
+
+def test_dora_initial_report_is_never_later_than_24_hours_after_awareness(open_breach, people):
+    incident = open_breach()
+    now = T0 + timedelta(hours=23)
+    assessment = services.breach_assessment_start(
+        incident=incident,
+        user=people["sec"],
+        regimes=regimes("dora"),
+        awareness_at=T0,
+        awareness_reason="SOC ticket confirmed exfiltration",
+        now=now,
+    )
+    initial = obligation(assessment, "dora", "initial")
+    assert initial.due_at is None  # not classified as major yet: no clock
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="classification",
+        at=T0 + timedelta(hours=22),
+        reason="Major under RTS 2025/301 criteria",
+        user=people["sec"],
+        now=now,
+    )
+    initial.refresh_from_db()
+    # 4 h after classification would be T0 + 26 h; the 24 h outer bound comes first.
+    assert initial.due_at == T0 + timedelta(hours=24)
+    assert initial.next_reminder_at is not None and initial.next_reminder_at <= initial.due_at
+
+
+def test_sec_8k_deadline_skips_thanksgiving(open_breach, people):
+    determined = datetime(2026, 11, 24, 15, tzinfo=UTC)  # Tuesday before Thanksgiving
+    incident = open_breach(at=determined - timedelta(days=1))
+    assessment = services.breach_assessment_start(
+        incident=incident, user=people["sec"], regimes=regimes("sec-8k"), now=determined
+    )
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="determination",
+        at=determined,
+        reason="Disclosure committee found it material",
+        user=people["sec"],
+        now=determined,
+    )
+    filing = obligation(assessment, "sec-8k", "8k")
+    # Wed 25, (Thu 26 Thanksgiving), Fri 27, Mon 30, Tue 1 December.
+    assert filing.due_at == datetime(2026, 12, 1, 15, tzinfo=UTC)
+
+
+def test_a_stage_outer_bound_needs_its_event_and_amount():
+    stage = RegimeStage.objects.get(regime__code="gdpr-33")
+    stage.cap_anchor = "awareness"
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+    assert "cap_amount" in caught.value.message_dict
+    stage.cap_anchor, stage.cap_amount = "previous_stage", 24
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+    assert "cap_anchor" in caught.value.message_dict
 
 
 def test_submission_snapshots_the_gdpr_art_33_3_fields(open_breach, people):

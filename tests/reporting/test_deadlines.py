@@ -9,15 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporting.choices import Applicability, Unit
+from reporting.choices import Applicability, HolidayCalendar, Unit
 from reporting.domain import (
     BreachFacts,
     DeadlineError,
+    StageClock,
     due_at,
     end_of_year,
     next_reminder_at,
     reminders_due,
     stage_applies,
+    stage_due_at,
 )
 
 ZONES = [ZoneInfo(name) for name in ("Europe/Berlin", "America/New_York", "Australia/Sydney")]
@@ -80,6 +82,78 @@ def test_business_days_skip_weekends(anchor, zone, days):
 @given(anchor=anchors, days=st.integers(1, 100))
 def test_business_days_are_monotonic(anchor, days):
     assert due_at(anchor, days + 1, Unit.BUSINESS_DAYS) > due_at(anchor, days, Unit.BUSINESS_DAYS)
+
+
+# US federal holidays (observed dates), written out by hand from the OPM calendar.
+US_FEDERAL_2026 = {
+    date(2026, 1, 1), date(2026, 1, 19), date(2026, 2, 16), date(2026, 5, 25),
+    date(2026, 6, 19), date(2026, 7, 3), date(2026, 9, 7), date(2026, 10, 12),
+    date(2026, 11, 11), date(2026, 11, 26), date(2026, 12, 25),
+}  # fmt: skip
+in_2026 = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 15), timezones=st.just(UTC)
+)
+
+
+@given(anchor=in_2026, days=st.integers(1, 10))
+def test_sec_business_days_skip_weekends_and_us_federal_holidays(anchor, days):
+    result = due_at(anchor, days, Unit.BUSINESS_DAYS, holiday_calendar=HolidayCalendar.US_FEDERAL)
+    assert result.weekday() < 5 and result.date() not in US_FEDERAL_2026
+    assert result.time() == anchor.time()
+    span = [anchor.date() + timedelta(days=n) for n in range(1, (result - anchor).days + 1)]
+    assert sum(1 for d in span if d.weekday() < 5 and d not in US_FEDERAL_2026) == days
+    plain = due_at(anchor, days, Unit.BUSINESS_DAYS)
+    assert result >= plain
+
+
+@pytest.mark.parametrize(
+    ("determined", "due"),
+    [
+        # Tuesday before Thanksgiving: Wed, (Thu holiday), Fri, Mon, Tue.
+        (datetime(2026, 11, 24, 15, tzinfo=UTC), datetime(2026, 12, 1, 15, tzinfo=UTC)),
+        # Thursday 2 July: Fri 3 July is Independence Day observed: Mon, Tue, Wed, Thu.
+        (datetime(2026, 7, 2, 9, tzinfo=UTC), datetime(2026, 7, 9, 9, tzinfo=UTC)),
+        # Determined on the holiday itself counts from the next business day.
+        (datetime(2026, 12, 25, 9, tzinfo=UTC), datetime(2026, 12, 31, 9, tzinfo=UTC)),
+    ],
+)
+def test_sec_8k_worked_examples(determined, due):
+    got = due_at(determined, 4, Unit.BUSINESS_DAYS, holiday_calendar=HolidayCalendar.US_FEDERAL)
+    assert got == due
+
+
+def test_an_unknown_holiday_calendar_is_an_error():
+    with pytest.raises(DeadlineError):
+        due_at(datetime(2026, 1, 5, tzinfo=UTC), 1, Unit.BUSINESS_DAYS, holiday_calendar="mars")
+
+
+DORA_INITIAL = StageClock(amount=4, unit=Unit.HOURS, cap_amount=24, cap_unit=Unit.HOURS)
+
+
+@given(
+    aware=anchors,
+    classified_after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5)),
+)
+def test_dora_initial_is_the_earlier_of_4h_after_classification_and_24h_after_awareness(
+    aware, classified_after
+):
+    classified = aware + classified_after
+    due = stage_due_at(DORA_INITIAL, classified, aware)
+    assert due == min(classified + timedelta(hours=4), aware + timedelta(hours=24))
+    assert due <= aware + timedelta(hours=24)
+    assert due <= classified + timedelta(hours=4)
+
+
+def test_the_outer_bound_never_starts_a_clock_on_its_own():
+    aware = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    # Not yet classified as major: the stage's own clock has not started.
+    assert stage_due_at(DORA_INITIAL, None, aware) is None
+    # Awareness unknown: only the stage's own clock counts.
+    classified = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    assert stage_due_at(DORA_INITIAL, classified, None) == classified + timedelta(hours=4)
+    # Classified 22 h after awareness: the 24 h bound wins (2 h left, not 4).
+    late = aware + timedelta(hours=22)
+    assert stage_due_at(DORA_INITIAL, late, aware) == aware + timedelta(hours=24)
 
 
 @given(anchor=anchors, zone=zones, months=st.integers(0, 60))
