@@ -35,7 +35,6 @@ also after an error or Ctrl-C (`--keep` keeps the databases for a look).
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import http.client
 import json
@@ -54,7 +53,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -655,15 +654,11 @@ def run_ingest(res: Resources, env: dict, key: str, label: str, run: str) -> dic
 
 
 # --- list endpoint ---------------------------------------------------------------------------
-def crafted_cursor(position: str) -> str:
-    """A cursor as DRF's CursorPagination encodes it (position of the first ordering field)."""
-    return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
-
-
 def list_urls(key: str) -> dict[str, str]:
     """The URLs measured: first page, a followed `next` link, a deep cursor, filters."""
     from django.test import Client
 
+    from incidents.api.pagination import encode_keyset
     from incidents.choices import Category
     from incidents.models import Incident
 
@@ -675,8 +670,8 @@ def list_urls(key: str) -> dict[str, str]:
     if first["next"]:
         urls["page 2 (next link)"] = urlsplit(first["next"])._replace(scheme="", netloc="").geturl()
     if total > 200:
-        deep = visible.values_list("detected_at", flat=True)[int(total * 0.9)]
-        urls["deep cursor (90 % in)"] = f"{LIST_PATH}?cursor={crafted_cursor(str(deep))}"
+        deep = visible.values_list("detected_at", "id")[int(total * 0.9)]
+        urls["deep cursor (90 % in)"] = f"{LIST_PATH}?cursor={encode_keyset(list(deep))}"
     urls["severity=P1&status=resolved"] = f"{LIST_PATH}?severity=P1&status=resolved"
     urls["severity=P0&status=detected"] = f"{LIST_PATH}?severity=P0&status=detected"
     oldest = visible.last()

@@ -1,17 +1,164 @@
-"""Cursor pagination: stable under inserts, no COUNT (which would also tell a key how many
-incidents it cannot see)."""
+"""Keyset cursor pagination: stable under inserts, no COUNT (which would also tell a key how
+many incidents it cannot see), and correct however many rows share a sort value.
 
+DRF's CursorPagination keeps only the first sort field's value in the cursor plus an offset
+among equal values, capped at 1,000: sorting by severity (four values) over more than that
+many incidents repeated pages. Here the cursor holds every sort field's value and the
+primary key, and the next page is `WHERE (fields) > (values)` in the sort's directions.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Q
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
-class IncidentCursorPagination(CursorPagination):
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, text: str) -> "SortKey":
+        return cls(text.lstrip("-"), text.startswith("-"))
+
+    def flipped(self) -> "SortKey":
+        return SortKey(self.name, not self.descending)
+
+    def order_by(self) -> str:
+        return f"-{self.name}" if self.descending else self.name
+
+
+def keyset_after(keys: list[SortKey], values: list) -> Q:
+    """Rows strictly after `values` in the order `keys` sort by: (a > x) or (a = x and b > y)
+    or …, each comparison in its key's direction."""
+    condition = Q(pk__in=[])  # nothing, the identity of OR
+    equal_so_far = Q()
+    for key, value in zip(keys, values, strict=True):
+        beyond = Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
+        condition |= equal_so_far & beyond
+        equal_so_far &= Q(**{key.name: value})
+    return condition
+
+
+def encode_keyset(values: list, *, reverse: bool = False) -> str:
+    """The cursor for the rows after (or, reversed, before) the row with these sort values."""
+    payload = json.dumps(
+        {"k": [_json_value(v) for v in values], "r": reverse}, separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(payload.encode("utf-8")).decode("ascii")
+
+
+class KeysetCursorPagination(CursorPagination):
+    invalid_cursor_message = "Invalid cursor."
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        keys = [SortKey.parse(text) for text in self.ordering]
+        pk_name = queryset.model._meta.pk.name
+        if not any(key.name in (pk_name, "pk") for key in keys):
+            # A unique last key makes the order total, so no row sits between two cursors.
+            keys.append(SortKey(pk_name, keys[-1].descending if keys else False))
+        self.keys = keys
+
+        values, reverse = self.decode_keyset(request, queryset.model, keys)
+        walk = [key.flipped() for key in keys] if reverse else keys
+        queryset = queryset.order_by(*(key.order_by() for key in walk))
+        if values is not None:
+            queryset = queryset.filter(keyset_after(walk, values))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if reverse:
+            rows.reverse()
+        self.page = rows
+        self.has_next = more if not reverse else values is not None
+        self.has_previous = values is not None if not reverse else more
+        self.first_values = self._values_of(rows[0]) if rows else values
+        self.last_values = self._values_of(rows[-1]) if rows else values
+        return rows
+
+    def _values_of(self, row) -> list:
+        return [_json_value(getattr(row, key.name)) for key in self.keys]
+
+    def decode_keyset(self, request, model, keys):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None, False
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")).decode("utf-8"))
+            values, reverse = raw["k"], raw["r"]
+            if not isinstance(values, list) or len(values) != len(keys):
+                raise ValueError("cursor does not match the sort")
+            if not isinstance(reverse, bool):
+                raise ValueError("bad direction")
+            # Values are checked the way the columns would convert them, so a forged cursor
+            # is a 404 rather than a database error.
+            values = [
+                model._meta.get_field(key.name).to_python(value)
+                for key, value in zip(keys, values, strict=True)
+            ]
+        except (
+            binascii.Error,
+            UnicodeError,
+            ValueError,
+            TypeError,
+            KeyError,
+            ValidationError,
+            FieldDoesNotExist,
+        ):
+            raise NotFound(self.invalid_cursor_message) from None
+        if any(value is None for value in values):
+            raise NotFound(self.invalid_cursor_message)
+        return values, reverse
+
+    def _link(self, values, reverse: bool) -> str:
+        encoded = encode_keyset(values, reverse=reverse)
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        if not self.page:  # an empty page reached backwards: restart from the beginning
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self._link(self.last_values, reverse=False)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        if not self.page:
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self._link(self.first_values, reverse=True)
+
+    def encode_cursor(self, cursor):  # DRF's own cursors are never made here
+        raise NotImplementedError
+
+
+def _json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class IncidentCursorPagination(KeysetCursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-detected_at", "-id")
 
 
-class FixedOrderCursorPagination(CursorPagination):
+class FixedOrderCursorPagination(KeysetCursorPagination):
     """For sub-resources: ignores the view's `?ordering=` (which is the incident list's)."""
 
     def get_ordering(self, request, queryset, view):

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
+from incidents.api.pagination import encode_keyset
 from incidents.choices import IncidentType, Severity, Status, TimelineKind
 from incidents.models import Incident, RoleAssignment, TimelineEntry
 from tests.factories import (
@@ -119,6 +120,43 @@ def test_list_is_newest_first_and_cursor_paginated(client):
         seen += [item["reference"] for item in body["results"]]
         url = body["next"]
     assert seen == expected
+
+
+def test_pages_walk_every_row_once_however_many_share_the_sort_value(client):
+    # DRF's stock cursor kept one sort value plus an offset capped at 1,000 rows: past that
+    # many equal values (ordering=severity has four) it served the same page again.
+    at = timezone.now()
+    Incident.objects.bulk_create(
+        IncidentFactory.build(severity=Severity.P2, detected_at=at) for _ in range(1_050)
+    )
+    Incident.objects.bulk_create(
+        IncidentFactory.build(severity=Severity.P1, detected_at=at) for _ in range(30)
+    )
+    expected = list(
+        Incident.objects.order_by("severity", "id").values_list("reference", flat=True)
+    )
+
+    pages, url = [], f"{LIST_URL}?ordering=severity&page_size=200"
+    while url:
+        body = client.get(url).json()
+        pages.append([item["reference"] for item in body["results"]])
+        url = body["next"]
+    assert [ref for page in pages for ref in page] == expected
+    assert len(pages) == 6
+
+    # And back again with `previous` from the last page: the same pages, in reverse.
+    back, url = [], body["previous"]
+    while url:
+        body = client.get(url).json()
+        back.append([item["reference"] for item in body["results"]])
+        url = body["previous"]
+    assert back == pages[-2::-1]
+
+
+def test_forged_cursors_are_404_not_database_errors(client):
+    IncidentFactory.create_batch(3)
+    for values in (["not a date", 1], [1], [timezone.now().isoformat(), "x"], [None, 1]):
+        assert_error(client.get(f"{LIST_URL}?cursor={encode_keyset(values)}"), 404)
 
 
 ALL_TAGS = {"triaged", "detected", "p0", "bug", "drill", "old"}
