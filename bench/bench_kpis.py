@@ -369,6 +369,46 @@ def machine() -> dict:
     }
 
 
+def time_admin_pages(runs: int) -> list[tuple[str, list[float], int]]:
+    """The admin KPI dashboard and quarterly report over the same data, as a superuser and
+    as a responder (need-to-know scoping adds its subqueries): median time and queries."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from incidents.choices import StaffGroup
+
+    User = get_user_model()
+    admin_user, _ = User.objects.get_or_create(
+        username="kpi-bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    responder, created = User.objects.get_or_create(
+        username="kpi-bench-responder", defaults={"is_staff": True}
+    )
+    if created:
+        responder.groups.add(Group.objects.get(name=StaffGroup.RESPONDER))
+        responder.user_permissions.add(Permission.objects.get(codename="view_incident"))
+    pages = [
+        ("dashboard", "/admin/kpis/", {"from": FROM, "to": TO}),
+        ("quarterly report 2025-Q4", "/admin/kpis/quarterly/", {"quarter": "2025-Q4"}),
+    ]
+    results = []
+    for who, user in (("superuser", admin_user), ("responder", responder)):
+        client = Client()
+        client.force_login(user)
+        for name, url, params in pages:
+            assert client.get(url, params).status_code == 200  # warm-up
+            timings, queries = [], 0
+            for _ in range(runs):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url, params)
+                    timings.append(time.perf_counter() - started)
+                assert response.status_code == 200
+                queries = len(captured)
+            results.append((f"{name} ({who})", timings, queries))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1_000_000)
@@ -406,6 +446,11 @@ def main() -> None:
     print(f"ratio endpoint / hand SQL (\\timing): {endpoint / hand:.2f}")
     print(f"ratio endpoint / hand SQL (psql wall): {endpoint / hand_wall:.2f}")
     print("numbers agree:", "yes" if not problems else "NO: " + "; ".join(problems))
+    print()
+    print(f"admin pages over the same range (median of {args.runs}, SQL queries per page):")
+    for name, page_timings, page_queries in time_admin_pages(args.runs):
+        median = statistics.median(page_timings)
+        print(f"  {name}: {median:.3f} s, {page_queries} queries")
     print()
     for key, value in machine().items():
         print(f"{key}: {value}")
