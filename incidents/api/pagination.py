@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
@@ -106,10 +107,11 @@ class KeysetCursorPagination(CursorPagination):
             # Values are checked the way the columns would convert them, so a forged cursor
             # is a 404 rather than a database error.
             values = [
-                model._meta.get_field(key.name).to_python(value)
+                _checked(model._meta.get_field(key.name).to_python(value))
                 for key, value in zip(keys, values, strict=True)
             ]
         except (
+            OverflowError,
             binascii.Error,
             UnicodeError,
             ValueError,
@@ -143,6 +145,16 @@ class KeysetCursorPagination(CursorPagination):
 
     def encode_cursor(self, cursor):  # DRF's own cursors are never made here
         raise NotImplementedError
+
+
+def _checked(value):
+    # Our cursors carry aware datetimes; convert to UTC here because PostgreSQL refuses
+    # offsets beyond ±15:59 that Python accepts.
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+        return value.astimezone(UTC)
+    return value
 
 
 def _json_value(value):
