@@ -16,6 +16,7 @@ import incidents.admin  # noqa: F401  (the incident admin is registered first; e
 from incidents.admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from incidents.models import Incident
 from incidents.selectors import incidents_visible_to, user_sees_all_security
+from incidents.spreadsheets import spreadsheet_text
 
 from . import services
 from .audit.export import FORMATS, AuditFilter, export_lines, hidden_security_incidents
@@ -343,27 +344,26 @@ def register_csv_response(queryset) -> StreamingHttpResponse:
             obligations = list(item.obligations.all())
             pending = [o for o in obligations if o.status == ObligationStatus.PENDING]
             due = min((o.due_at for o in pending if o.due_at), default=None)
-            yield writer.writerow(
-                [
-                    item.incident.reference,
-                    item.incident.title,
-                    item.incident.severity,
-                    item.incident.status,
-                    item.awareness_at.isoformat() if item.awareness_at else "",
-                    item.personal_data_involved,
-                    item.approx_data_subjects if item.approx_data_subjects is not None else "",
-                    item.approx_records if item.approx_records is not None else "",
-                    "" if item.high_risk is None else item.high_risk,
-                    item.high_risk_rationale,
-                    "; ".join(r.name for r in item.regimes.all()),
-                    len(pending),
-                    sum(o.status == ObligationStatus.SUBMITTED for o in obligations),
-                    sum(o.status == ObligationStatus.NOT_REQUIRED for o in obligations),
-                    due.isoformat() if due else "",
-                    item.measures,
-                    item.likely_consequences,
-                ]
-            )
+            cells = [
+                item.incident.reference,
+                item.incident.title,
+                item.incident.severity,
+                item.incident.status,
+                item.awareness_at.isoformat() if item.awareness_at else "",
+                item.personal_data_involved,
+                item.approx_data_subjects if item.approx_data_subjects is not None else "",
+                item.approx_records if item.approx_records is not None else "",
+                "" if item.high_risk is None else item.high_risk,
+                item.high_risk_rationale,
+                "; ".join(r.name for r in item.regimes.all()),
+                len(pending),
+                sum(o.status == ObligationStatus.SUBMITTED for o in obligations),
+                sum(o.status == ObligationStatus.NOT_REQUIRED for o in obligations),
+                due.isoformat() if due else "",
+                item.measures,
+                item.likely_consequences,
+            ]
+            yield writer.writerow([spreadsheet_text(cell) for cell in cells])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="breach-register.csv"'

@@ -79,7 +79,8 @@ def _choice_list(params, name: str, choices) -> list[str]:
 
 def _service_ids(params) -> list[int]:
     raw = [v.strip() for item in params.getlist("service") for v in item.split(",") if v.strip()]
-    if not all(v.isdigit() and len(v) <= 18 for v in raw):
+    # isascii: str.isdigit() also accepts "²" and other digits int() refuses or misreads.
+    if not all(v.isascii() and v.isdigit() and len(v) <= 18 for v in raw):
         raise _bad("service", "Expected service ids (integers).")
     ids = sorted({int(v) for v in raw})
     if ids:

@@ -112,7 +112,10 @@ def periods_between(start: datetime, end: datetime, period: str) -> list[str]:
     cursor = _period_start(start, period)
     while cursor < _utc(end):
         keys.append(period_key(cursor, period))
-        cursor = _next_period_start(cursor, period)
+        try:
+            cursor = _next_period_start(cursor, period)
+        except (ValueError, OverflowError):  # the last period of year 9999
+            break
     return keys
 
 

@@ -22,6 +22,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from incidents.models import EscalationEvent, Service
+from incidents.spreadsheets import spreadsheet_text, xlsx_text
 
 from . import domain
 from .expressions import DurationSeconds, sla_outcome, user_hours
@@ -183,12 +184,12 @@ def incident_rows(incidents: QuerySet, *, now: datetime) -> Iterator[dict]:
 
 # --- writers -------------------------------------------------------------------------------
 def _cell(value):
-    """A CSV/JSON value: ISO 8601 UTC for times, services joined, None as empty in CSV."""
+    """A CSV value: ISO 8601 UTC for times, services joined, formulas made inert."""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, list):
-        return ", ".join(value)
-    return value
+        value = ", ".join(value)
+    return spreadsheet_text(value)
 
 
 class _Line:
@@ -230,8 +231,8 @@ def _xlsx_value(value):
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
     if isinstance(value, list):
-        return ", ".join(value)
-    return value
+        value = ", ".join(value)
+    return xlsx_text(value)
 
 
 def xlsx_file(sheet: str, columns: Iterable[str], rows: Iterable[dict], meta: ExportMeta) -> IO:
@@ -247,7 +248,7 @@ def xlsx_file(sheet: str, columns: Iterable[str], rows: Iterable[dict], meta: Ex
         worksheet.append([_xlsx_value(row.get(c)) for c in columns])
     about = workbook.create_sheet("About")
     for key, value in meta.as_dict().items():
-        about.append([key, str(value)])
+        about.append([key, xlsx_text(str(value))])
     # Handed to the caller open (FileResponse closes it), so no `with` here.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     try:

@@ -509,7 +509,7 @@ def test_the_breach_register_lists_every_breach_and_exports_csv(client, open_bre
         user=people["sec"],
         now=T0 + timedelta(hours=2),
     )
-    silent = open_breach(title="Laptop lost, disk encrypted", at=T0 + timedelta(hours=1))
+    silent = open_breach(title="-Laptop lost, disk encrypted", at=T0 + timedelta(hours=1))
     services.breach_assessment_start(incident=silent, user=people["sec"], now=T0)
     client.force_login(people["sec"])
     listing = client.get(reverse("admin:reporting_breachassessment_changelist"))
@@ -526,6 +526,8 @@ def test_the_breach_register_lists_every_breach_and_exports_csv(client, open_bre
     assert set(by_ref) == {notified.reference, silent.reference}
     assert by_ref[notified.reference]["obligations_submitted"] == "1"
     assert by_ref[silent.reference]["obligations_submitted"] == "0"
+    # A title a spreadsheet would run as a formula is written inert.
+    assert by_ref[silent.reference]["title"] == "'-Laptop lost, disk encrypted"
 
 
 def test_obligation_admin_records_a_submission(client, open_breach, people):

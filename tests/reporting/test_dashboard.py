@@ -349,6 +349,15 @@ def test_bad_filters_are_form_errors_not_500(client, responder, params, field, m
 
 
 @pytest.mark.django_db
+def test_the_last_representable_month_draws_its_charts(client, responder):
+    client.force_login(responder)
+    response = client.get(DASHBOARD, {"from": "9999-01-01", "to": "9999-12-29"})
+    assert response.status_code == 200
+    assert not response.context["form"].errors
+    assert 'id="chart-frequency"' in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_dashboard_defaults_to_the_last_twelve_months(client, responder):
     client.force_login(responder)
     with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=UTC), tick=False):

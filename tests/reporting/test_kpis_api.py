@@ -207,6 +207,7 @@ def test_scope_and_permission_are_required(db, key_client, session_client, url):
         ({"type": "meteor"}, "type"),
         ({"service": "abc"}, "service"),
         ({"service": "999999"}, "service"),
+        ({"service": "²"}, "service"),  # str.isdigit() says yes, int() says no
         # The day after 9999-12-31 cannot be represented: a 400, not an OverflowError.
         ({"from": "9999-12-30", "to": "9999-12-31"}, "to"),
         ({"to": "0001-01-01"}, "to"),
@@ -390,6 +391,39 @@ def test_incident_exports_list_the_incidents_behind_the_numbers(world, key_clien
     assert sheet[0][INCIDENT_COLUMNS.index("detected_at")] == "detected_at (UTC)"
     assert [r[0] for r in sheet[1:]] == [i["reference"] for i in incidents]
     assert sheet[1][INCIDENT_COLUMNS.index("mttr_seconds")] == 7200.0
+
+
+def test_incident_exports_make_formulas_inert_and_survive_control_characters(world, key_client):
+    from incidents.models import Incident
+
+    Incident.objects.filter(reference="INC-KPI-A").update(title='=HYPERLINK("http://x","y")')
+    Incident.objects.filter(reference="INC-KPI-B").update(title="disk\x1bfull @ 99%")
+    client = key_client(*ALL_IN)
+    titles = {
+        r["reference"]: r["title"]
+        for r in csv.DictReader(io.StringIO(_export(client, rows="incidents").decode()))
+    }
+    assert titles["INC-KPI-A"] == '\'=HYPERLINK("http://x","y")'
+    workbook = load_workbook(io.BytesIO(_export(client, format="xlsx", rows="incidents")))
+    cells = {
+        row[0].value: row[INCIDENT_COLUMNS.index("title")]
+        for row in workbook["Incidents"].iter_rows(min_row=2)
+    }
+    assert cells["INC-KPI-A"].data_type == "s"
+    assert cells["INC-KPI-A"].value == '\'=HYPERLINK("http://x","y")'
+    assert cells["INC-KPI-B"].value == "diskfull @ 99%"
+    # JSON is data, not a spreadsheet: titles stay as they are.
+    incidents = json.loads(_export(client, format="json", rows="incidents"))["incidents"]
+    assert {i["reference"]: i["title"] for i in incidents}["INC-KPI-A"].startswith("=")
+
+
+@pytest.mark.parametrize("period", ["week", "month", "quarter"])
+def test_frequency_up_to_the_last_representable_day(db, key_client, period):
+    response = key_client(ApiScope.REPORTS_READ).get(
+        FREQUENCY_URL, {"from": "9999-01-01", "to": "9999-12-30", "period": period}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["periods"][-1].startswith("9999")
 
 
 def test_incident_export_respects_need_to_know(world, key_client):
