@@ -141,6 +141,7 @@ def summary_tiles(summary: dict) -> list[dict]:
                     f"{stats['count']} measured",
                 ],
                 "missing": stats["missing"],
+                "missing_label": "missing a timestamp",
             }
         )
     sla = summary["sla"]
@@ -166,6 +167,8 @@ def summary_tiles(summary: dict) -> list[dict]:
             "value": f"{impact['users_affected']:,} users",
             "details": [f"{impact['user_hours']:,.1f} user-hours"],
             "missing": impact["missing"],
+            # Users affected unknown, or not resolved yet (docs/kpis.md).
+            "missing_label": "without user-hours (users affected unknown or unresolved)",
         },
         {
             "key": "escalations",

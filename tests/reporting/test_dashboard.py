@@ -209,6 +209,8 @@ def test_dashboard_numbers_equal_the_selectors_and_hand_computed_values(client, 
     # MTTA: 10 and 30 min -> 20 min; MTTD: only the first has started_at.
     assert tile_text(html, "mtta").startswith("MTTA 20 min")
     assert "2 missing a timestamp" in tile_text(html, "mttd")
+    impact = summary["customer_impact"]["missing"]
+    assert impact and f"{impact} without user-hours" in tile_text(html, "customer_impact")
     for tile in domain.summary_tiles(summary):
         text = tile_text(html, tile["key"])
         assert tile["value"] in text
