@@ -1,7 +1,7 @@
 """Admin building blocks shared by every app: history is evidence, so it is read-only."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -35,7 +35,10 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def _require_visible(self, request, object_id):
         pk_name = self.model._meta.pk.attname
-        visible = self.get_queryset(request).filter(**{pk_name: object_id}).exists()
+        try:
+            visible = self.get_queryset(request).filter(**{pk_name: object_id}).exists()
+        except (ValueError, ValidationError):
+            raise Http404 from None  # a malformed id names nothing
         # Deleted objects' history is shown only to those who see everything.
         if not visible and not request.user.is_superuser:
             raise Http404

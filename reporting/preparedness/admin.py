@@ -3,6 +3,7 @@ training records (with coverage per group) and contact verifications. Every save
 through reporting.preparedness.services; history is read-only (incidents.admin_base)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
@@ -15,6 +16,7 @@ from django.utils.html import format_html
 
 from incidents.admin_base import ReadOnlyHistoryAdmin
 from incidents.domain import DomainError
+from incidents.selectors import user_can_see_incident
 
 from . import domain, selectors, services
 from .choices import DutyStatus, TrainingTopic, TrainingValidity
@@ -274,7 +276,7 @@ class DrillAdmin(_DutyAdmin):
                     "Tracking",
                     {
                         "fields": [
-                            ("quarter", "auto_scheduled", "incident"),
+                            ("quarter", "auto_scheduled", "incident_reference"),
                             ("created_at", "next_reminder_at", "reminders_sent"),
                         ]
                     },
@@ -286,7 +288,7 @@ class DrillAdmin(_DutyAdmin):
         fields = [
             "quarter",
             "auto_scheduled",
-            "incident",
+            "incident_reference",
             "created_at",
             "recorded_by",
             "next_reminder_at",
@@ -314,14 +316,22 @@ class DrillAdmin(_DutyAdmin):
         url = reverse("admin:incidents_incident_change", args=[obj.incident_id])
         return format_html('<a href="{}">{}</a>', url, obj.incident.reference)
 
+    # Plain text: the link sits in the object tools, shown only to those who may open the
+    # incident (a security drill is need-to-know like a real security incident).
+    @admin.display(description="Incident")
+    def incident_reference(self, obj):
+        return obj.incident.reference if obj.incident_id else "—"
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        drill = self.get_queryset(request).filter(pk=object_id).first()
+        # get_object() answers None for a malformed id (the admin then says "not found").
+        drill = self.get_object(request, unquote(object_id))
         if drill is not None:
             if drill.incident_id:
-                extra_context["drill_incident_url"] = reverse(
-                    "admin:incidents_incident_change", args=[drill.incident_id]
-                )
+                if user_can_see_incident(request.user, drill.incident):
+                    extra_context["drill_incident_url"] = reverse(
+                        "admin:incidents_incident_change", args=[drill.incident_id]
+                    )
             elif not drill.is_done and self._may_run(request):
                 extra_context["run_as_incident_url"] = reverse(
                     "admin:reporting_drill_run", args=[drill.pk]
@@ -351,19 +361,29 @@ class DrillAdmin(_DutyAdmin):
         drill = self.get_queryset(request).filter(pk=object_id).first()
         if drill is None:
             raise Http404("No such drill.")
+        drill_url = reverse("admin:reporting_drill_change", args=[drill.pk])
         try:
             incident = services.drill_run_as_incident(
                 drill=drill, by=request.user, now=timezone.now()
             )
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:reporting_drill_change", args=[drill.pk]))
-        self.message_user(
-            request,
+            return HttpResponseRedirect(drill_url)
+        message = (
             f"Drill running as {incident.reference} (is_drill; excluded from KPIs). "
-            "Work it through the normal workflow, then record the outcome on the drill.",
-            messages.SUCCESS,
+            "Work it through the normal workflow, then record the outcome on the drill."
         )
+        if not user_can_see_incident(request.user, incident):
+            # A security drill is need-to-know like a real one: whoever started it without
+            # clearance stays on the drill page instead of landing on a 404.
+            self.message_user(
+                request,
+                f"{message} It is a security incident: only the Security Lead group and "
+                "its responders can open it.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(drill_url)
+        self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
     def save_model(self, request, obj, form, change):

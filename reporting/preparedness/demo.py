@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from . import domain, services
 from .choices import ReviewOutcome, TrainingTopic
-from .models import ProcedureReview
+from .models import ProcedureReview, TrainingRecord
 
 # (username, topics completed, days ago). Gaps are deliberate: the coverage table and the
 # reminders have something to show.
@@ -35,8 +35,11 @@ def load_demo_preparedness(users: dict, *, now: datetime) -> str:
             now=earlier + timedelta(days=3),
         )
     opened = services.quarter_open(quarter=current, now=now, by=None)
+    already_trained = set(TrainingRecord.objects.values_list("user__username", "topic"))
     for username, topics, days_ago in DEMO_TRAINING:
         for topic in topics:
+            if (username, topic) in already_trained:
+                continue  # re-run on a later day: keep the demo's gaps and dates as they were
             services.training_record_add(
                 user=users[username],
                 topic=topic,

@@ -4,6 +4,8 @@ do, so a bad entry becomes a form error rather than a refused save."""
 from django import forms
 from django.utils import timezone
 
+from incidents.models import ContactPoint
+
 from . import domain
 from .choices import ReviewOutcome
 from .models import Drill, ProcedureReview, TrainingRecord
@@ -125,10 +127,17 @@ class TrainingRecordForm(forms.ModelForm):
 
 
 class ContactConfirmForm(forms.Form):
+    # Bounds come from the model so an over-long value is a form error, not a DataError.
     email = forms.EmailField(
-        required=False, help_text="Where incident emails reach you. Empty: your account's email."
+        max_length=ContactPoint._meta.get_field("email").max_length,
+        required=False,
+        help_text="Where incident emails reach you. Empty: your account's email.",
     )
-    chat_handle = forms.CharField(max_length=80, required=False, help_text="Slack member id.")
+    chat_handle = forms.CharField(
+        max_length=ContactPoint._meta.get_field("chat_handle").max_length,
+        required=False,
+        help_text="Slack member id.",
+    )
 
     def __init__(self, *args, account_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -117,9 +117,11 @@ def procedure_review_update(
         locked.due_on = due_on
         _duty_clock(locked, due_on=due_on, stop_on=_review_stop_on(locked))
         changed.append("due date")
-    if "procedure_version" in extra and extra["procedure_version"] != locked.procedure_version:
-        locked.procedure_version = extra.pop("procedure_version")
-        changed.append("procedure version")
+    if "procedure_version" in extra:
+        procedure_version = extra.pop("procedure_version")
+        if procedure_version != locked.procedure_version:
+            locked.procedure_version = procedure_version
+            changed.append("procedure version")
     if extra:
         raise DomainError(f"These fields cannot be edited: {', '.join(sorted(extra))}.")
     if changed:
@@ -350,12 +352,15 @@ def drill_record_outcome(
     locked.recorded_by = by
     locked.next_reminder_at = None
     _save(locked, user=by, reason="Drill outcome corrected" if correcting else "Drill held")
-    if participants is None and locked.incident_id is not None and not correcting:
-        # Run through the workflow: whoever held a role on the drill incident took part.
-        participants = {a.user for a in locked.incident.roles.select_related("user")}
     if participants is not None:
         locked._history_user, locked._change_reason = by, "Participants recorded"
         locked.participants.set(list(participants))
+    elif locked.incident_id is not None and not correcting:
+        # Run through the workflow: whoever held a role on the drill incident took part,
+        # beside (never instead of) those invited beforehand.
+        role_holders = {a.user for a in locked.incident.roles.select_related("user")}
+        locked._history_user, locked._change_reason = by, "Participants recorded"
+        locked.participants.add(*role_holders)
     return locked
 
 
@@ -668,6 +673,7 @@ class QuarterOpened:
     verifications_created: list[ContactVerification]
 
 
+@transaction.atomic
 def quarter_open(*, quarter: str, now: datetime, by=None) -> QuarterOpened:
     """What the three quarterly schedules do, in one call (the open_quarter command)."""
     review, review_created = procedure_review_open_for_quarter(quarter=quarter, now=now, by=by)

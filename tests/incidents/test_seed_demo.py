@@ -165,6 +165,9 @@ def test_demo_has_preparedness_duties_and_training_gaps_once(demo, now):
     load_demo_dataset(password="second-pw-123", now=now)
     assert [m.objects.count() for m in (ProcedureReview, Drill, ContactVerification)] == counts
     assert TrainingRecord.objects.count() == records
+    # `make run` again another day: the demo's training records are not added a second time.
+    load_demo_dataset(password="second-pw-123", now=now + timedelta(days=2))
+    assert TrainingRecord.objects.count() == records
 
 
 @pytest.mark.django_db

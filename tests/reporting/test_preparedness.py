@@ -182,6 +182,22 @@ def test_completing_a_review_records_outcome_and_stops_reminders(team):
         )
 
 
+def test_updating_a_review_with_its_unchanged_version_is_not_an_error(team):
+    """The admin sends every field of the form; an unchanged procedure version must not be
+    mistaken for an attempt to edit a forbidden field."""
+    review, _ = services.procedure_review_open_for_quarter(quarter="2027-Q1", now=Q1_OPENS)
+    services.procedure_review_update(review=review, by=team["ic"], procedure_version="v2027.1")
+    updated = services.procedure_review_update(
+        review=review, by=team["ic"], reviewer=team["sec"], procedure_version="v2027.1"
+    )
+    assert (updated.reviewer, updated.procedure_version) == (team["sec"], "v2027.1")
+    assert updated.history.first().history_change_reason == "Updated reviewer"
+    with pytest.raises(DomainError, match="cannot be edited: outcome"):
+        services.procedure_review_update(
+            review=review, by=team["ic"], reviewer=team["sec"], outcome="updated"
+        )
+
+
 def test_the_database_refuses_inconsistent_rows(team):
     with pytest.raises(IntegrityError), transaction.atomic():
         ProcedureReview.objects.create(

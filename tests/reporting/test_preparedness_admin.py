@@ -167,11 +167,101 @@ def test_run_as_incident_button_opens_the_drill_incident(client, people, quarter
 
 
 def test_a_responder_cannot_run_or_change_drills(client, people, quarter):
+    drill = quarter.drill
     login(client, people["resp"])
     assert client.get(url("drill_changelist")).status_code == 200  # may view
-    assert client.post(url("drill_run", quarter.drill.pk)).status_code == 403
+    assert client.post(url("drill_run", drill.pk)).status_code == 403
     assert client.get(url("drill_add")).status_code == 403
+    changed = client.post(
+        url("drill_change", drill.pk),
+        {
+            "title": "Renamed by a responder",
+            "scenario": drill.scenario,
+            "incident_type": drill.incident_type,
+            "severity": drill.severity,
+            "scheduled_for_0": "2027-02-09",
+            "scheduled_for_1": "14:00:00",
+        },
+    )
+    assert changed.status_code == 403
+    drill.refresh_from_db()
+    assert drill.title != "Renamed by a responder"
     assert not Incident.objects.exists()
+
+
+def _plan(drill, **changes):
+    return {
+        "title": drill.title,
+        "scenario": drill.scenario,
+        "incident_type": drill.incident_type,
+        "severity": drill.severity,
+        "scheduled_for_0": "2027-02-09",
+        "scheduled_for_1": "14:00:00",
+        "facilitator": drill.facilitator_id or "",
+        "participants": [p.pk for p in drill.participants.all()],
+        "evaluation": "",
+        "improvements": "",
+        **changes,
+    }
+
+
+def test_recording_the_outcome_keeps_the_invited_participants(client, people, quarter):
+    """The outcome form leaves participants untouched: the invited stay, and whoever held a
+    role on the drill incident is added (was: replaced by the role holders)."""
+    drill = quarter.drill
+    login(client, people["ic"])
+    change = url("drill_change", drill.pk)
+    invited = {
+        "facilitator": people["ic"].pk,
+        "participants": [people["resp"].pk, people["sec2"].pk],
+    }
+    assert client.post(change, _plan(drill, **invited)).status_code == 302
+    assert client.post(url("drill_run", drill.pk)).status_code == 302
+    drill.refresh_from_db()
+    outcome = {"held_at_0": "2027-02-02", "held_at_1": "14:00:00", "evaluation": "Went well."}
+    assert client.post(change, _plan(drill, **outcome)).status_code == 302
+    drill.refresh_from_db()
+    assert drill.is_done
+    assert set(drill.participants.all()) == {people["resp"], people["sec2"], people["ic"]}
+
+
+def test_a_security_drill_stays_need_to_know(client, people, clock):
+    """Run by a commander outside the Security Lead group with a Security Lead
+    facilitating: the incident opens, but its starter stays on the drill page and sees no
+    link to it; the facilitator (its commander) can open it."""
+    drill = services.drill_create(
+        by=people["ic"],
+        now=Q1_OPENS,
+        title="Credential stuffing tabletop",
+        scenario="Login failures spike from one ASN.",
+        incident_type="unauthorized_access",
+        severity="P1",
+        scheduled_for=datetime(2027, 2, 9, 14, tzinfo=UTC),
+        facilitator=people["sec"],
+    )
+    login(client, people["ic"])
+    response = client.post(url("drill_run", drill.pk))
+    incident = Incident.objects.get()
+    assert incident.is_drill and incident.category == "security"
+    assert response.status_code == 302 and response["Location"] == url("drill_change", drill.pk)
+    page = client.get(url("drill_change", drill.pk), follow=True).content.decode()
+    assert "only the Security Lead group" in page
+    assert reverse("admin:incidents_incident_change", args=[incident.pk]) not in page
+    incident_page = reverse("admin:incidents_incident_change", args=[incident.pk])
+    assert client.get(incident_page).status_code == 302  # "doesn't exist", back to the index
+    login(client, people["sec"])
+    assert incident_page in client.get(url("drill_change", drill.pk)).content.decode()
+    assert client.get(incident_page).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model", ["drill", "procedurereview", "trainingrecord", "contactverification"]
+)
+def test_malformed_ids_are_not_found_not_a_500(client, people, quarter, model):
+    login(client, people["ic"])
+    change = client.get(f"/admin/reporting/{model}/abc/change/")
+    assert change.status_code == 302  # the admin's "doesn't exist" redirect
+    assert client.get(f"/admin/reporting/{model}/abc/history/").status_code == 404
 
 
 def test_recording_the_drill_outcome_in_the_admin(client, people, quarter):
@@ -225,7 +315,7 @@ def test_drill_list_budget_does_not_grow_with_rows(client, people, quarter):
     login(client, people["ic"])
     few = queries_for(client, url("drill_changelist"))
     for number in range(12):
-        services.drill_create(
+        drill = services.drill_create(
             by=people["ic"],
             now=Q1_OPENS,
             title=f"Tabletop {number}",
@@ -236,8 +326,29 @@ def test_drill_list_budget_does_not_grow_with_rows(client, people, quarter):
             facilitator=people["sec"],
             participants=[people["resp"], people["sec2"]],
         )
+        if number % 3 == 0:  # some run as incidents: the incident column must not N+1
+            services.drill_run_as_incident(drill=drill, by=people["ic"], now=Q1_OPENS)
+    assert Drill.objects.filter(incident__isnull=False).count() == 4
     assert queries_for(client, url("drill_changelist")) == few
     assert few <= 12
+
+
+def test_review_list_budget_with_reviewers_and_completed_reviews(client, people, quarter):
+    login(client, people["auditor"])
+    few = queries_for(client, url("procedurereview_changelist"))
+    for year in range(2015, 2027):
+        for number in (1, 3):
+            review, _ = services.procedure_review_open_for_quarter(
+                quarter=f"{year}-Q{number}", now=Q1_OPENS
+            )
+            services.procedure_review_update(review=review, by=people["ic"], reviewer=people["sec"])
+            if number == 1:
+                services.procedure_review_complete(
+                    review=review, by=people["ic"], outcome=ReviewOutcome.NO_CHANGES, now=Q1_OPENS
+                )
+    assert ProcedureReview.objects.filter(completed_by__isnull=False).count() == 12
+    assert queries_for(client, url("procedurereview_changelist")) == few
+    assert few <= 11
 
 
 # --- training ------------------------------------------------------------------------------
@@ -351,7 +462,11 @@ def test_confirm_action_for_commanders_and_query_budget(client, people, quarter)
     few = queries_for(client, listing)
     for number in range(8):
         UserFactory(username=f"late{number}", groups=[StaffGroup.RESPONDER])
-    services.contact_verification_open_for_quarter(quarter="2027-Q1", now=TODAY)
+    opened = services.contact_verification_open_for_quarter(quarter="2027-Q1", now=TODAY)
+    for verification in opened[:4]:  # confirmed rows show who confirmed: no N+1 on verified_by
+        services.contact_verification_confirm(
+            verification=verification, by=verification.user, now=TODAY
+        )
     assert queries_for(client, listing) == few
     assert few <= 11
     overdue = client.get(listing, {"status": "overdue"}).context["cl"].result_count
@@ -364,7 +479,7 @@ def test_confirm_action_for_commanders_and_query_budget(client, people, quarter)
     )
     assert response.status_code == 302
     assert ContactVerification.objects.filter(verified_by=people["ic"]).count() == 2
-    assert ContactPoint.objects.filter(verified_at=TODAY).count() == 2
+    assert ContactPoint.objects.filter(verified_at=TODAY).count() == 4 + 2  # late joiners + 2
 
 
 def test_verification_history_is_read_only_and_scoped(client, people, quarter):
@@ -377,3 +492,16 @@ def test_verification_history_is_read_only_and_scoped(client, people, quarter):
     revert = url("contactverification_simple_history", mine.pk, version)
     assert client.post(revert, {}).status_code == 403
     assert not Drill.objects.filter(incident__isnull=False).exists()
+
+
+def test_an_over_long_contact_email_is_a_form_error(client, people, quarter):
+    mine = ContactVerification.objects.get(user=people["resp"])
+    login(client, people["resp"])
+    too_long = "a" * 60 + "@" + ("b" * 60 + ".") * 4 + "test"  # 309 characters, a valid form
+    assert len(too_long) > ContactPoint._meta.get_field("email").max_length
+    response = client.post(url("contactverification_confirm", mine.pk), {"email": too_long})
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+    mine.refresh_from_db()
+    assert not mine.is_done
+    assert not ContactPoint.objects.filter(user=people["resp"], email=too_long).exists()
