@@ -353,6 +353,9 @@ class AuditVerification(models.Model):
     started_at = models.DateTimeField()
     first_sequence = models.PositiveBigIntegerField()
     last_sequence = models.PositiveBigIntegerField()
+    last_hash = models.CharField(
+        max_length=64, blank=True, help_text="Hash at last_sequence when the run was good."
+    )
     checked = models.PositiveBigIntegerField(default=0)
     ok = models.BooleanField()
     first_bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)

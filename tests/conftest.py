@@ -48,3 +48,20 @@ def migrated_data_kept(django_db_blocker):
     yield
     with django_db_blocker.unblock():
         restore_migrated_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_append_only_triggers():
+    """Transactional tests end with a TRUNCATE of every table; on PostgreSQL the audit
+    tables refuse TRUNCATE. The test flush runs as the database owner in replica mode,
+    which skips those triggers (as a restore would); production code never does this."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

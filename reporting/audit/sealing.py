@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -216,10 +216,21 @@ def _history_rows(batch: list[AuditSeal]) -> dict[tuple[str, int], dict]:
 
 
 def verify_chain(
-    *, from_sequence: int = 1, to_sequence: int | None = None, progress=None
+    *,
+    from_sequence: int = 1,
+    to_sequence: int | None = None,
+    progress=None,
+    now: datetime | None = None,
+    expect: tuple[int, str] | None = None,
 ) -> Verification:
-    """Walk seals from `from_sequence` (to `to_sequence`, default: the end) and every
-    checkpoint: the first sequence number that does not check out is reported."""
+    """Walk seals from `from_sequence` (to `to_sequence`, default: the chain head) and every
+    checkpoint: the first sequence number that does not check out is reported.
+
+    Beyond the walk, the chain must still cover what was proven before: it must reach the
+    chain head, earlier good verifications and `expect` (a sequence and hash kept outside
+    the database), and no seal may stay unsigned longer than the grace period -- otherwise
+    deleting every checkpoint and recomputing the hashes would pass."""
+    now = now or timezone.now()
     key = hmac_key()
     checked = 0
     expected = from_sequence
@@ -284,9 +295,65 @@ def verify_chain(
         end = to_sequence if to_sequence is not None else signed_end
         if expected <= min(end, signed_end):
             raise _Bad(expected, f"the chain ends at {expected - 1}; checkpoints cover {end}")
+        if to_sequence is None:
+            _check_reaches_head(expected - 1, previous)
+        _check_coverage(signed_end, now=now, expect=expect)
     except _Bad as bad:
         return Verification(False, checked, from_sequence, expected - 1, bad.sequence, bad.message)
     return Verification(True, checked, from_sequence, expected - 1)
+
+
+def _check_reaches_head(last_walked: int, last_hash: str) -> None:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.last_sequence == 0:
+        return
+    if last_walked < head.last_sequence:
+        raise _Bad(
+            last_walked + 1,
+            f"the chain ends at {last_walked}; the chain head says {head.last_sequence}",
+        )
+    if last_walked == head.last_sequence and head.last_hash != last_hash:
+        raise _Bad(last_walked, "the chain head's hash does not match the last seal")
+
+
+def _check_coverage(signed_end: int, *, now: datetime, expect: tuple[int, str] | None) -> None:
+    """What was proven before must still be signed, with the same hashes."""
+    proven = (
+        AuditVerification.objects.filter(ok=True, last_sequence__gt=0)
+        .exclude(last_hash="")
+        .order_by("-last_sequence")
+        .first()
+    )
+    anchors = []
+    if proven is not None:
+        anchors.append((proven.last_sequence, proven.last_hash, "an earlier verification"))
+    if expect is not None:
+        anchors.append((expect[0], expect[1], "the expected hash"))
+    for sequence, digest, source in anchors:
+        if sequence > signed_end:
+            raise _Bad(
+                signed_end + 1,
+                f"{source} proved the chain to {sequence} but checkpoints now end at "
+                f"{signed_end}: checkpoints were removed",
+            )
+        actual = AuditSeal.objects.filter(sequence=sequence).values_list("hash", flat=True)
+        if list(actual) != [digest]:
+            raise _Bad(
+                sequence, f"hash at {sequence} differs from {source}: the chain was rewritten"
+            )
+    grace = timedelta(minutes=settings.HARBORMASTER_AUDIT_UNSIGNED_GRACE_MINUTES)
+    stale = (
+        AuditSeal.objects.filter(sequence__gt=signed_end, sealed_at__lt=now - grace)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    if stale is not None:
+        raise _Bad(
+            stale,
+            f"sequence {stale} was sealed more than {grace} ago and no signed checkpoint "
+            "covers it (checkpoints removed, or sealing stopped before signing)",
+        )
 
 
 def verify_new_segments(*, now: datetime | None = None, full: bool = False) -> AuditVerification:
@@ -301,11 +368,18 @@ def verify_new_segments(*, now: datetime | None = None, full: bool = False) -> A
     # Verify whole signed segments: up to the latest checkpoint.
     latest = AuditCheckpoint.objects.order_by("-last_sequence").first()
     end = latest.last_sequence if latest else 0
-    result = verify_chain(from_sequence=start, to_sequence=max(end, start - 1))
+    result = verify_chain(from_sequence=start, to_sequence=max(end, start - 1), now=now)
+    last_sequence = max(result.last_sequence, 0)
     run = AuditVerification(
         started_at=now,
         first_sequence=result.first_sequence,
-        last_sequence=max(result.last_sequence, 0),
+        last_sequence=last_sequence,
+        last_hash=(
+            AuditSeal.objects.filter(sequence=last_sequence).values_list("hash", flat=True).first()
+            or ""
+        )
+        if result.ok
+        else "",
         checked=result.checked,
         ok=result.ok,
         first_bad_sequence=result.first_bad_sequence,

@@ -1,4 +1,5 @@
-"""PostgreSQL triggers that make the audit log and every history table append-only.
+"""PostgreSQL triggers that make the audit log and every history table append-only
+(UPDATE, DELETE and TRUNCATE refused).
 
 Installed by a migration and again after every `migrate` (post_migrate), so history tables
 added by later migrations are covered too; `manage.py install_audit_triggers` does the same
@@ -10,7 +11,9 @@ from django.db import connections
 
 FUNCTION = "harbormaster_refuse_audit_change"
 TRIGGER = "harbormaster_append_only"
-AUDIT_TABLES = ("reporting_auditseal", "reporting_auditcheckpoint")
+# TRUNCATE skips row triggers, so each table also gets a statement-level trigger.
+TRUNCATE_TRIGGER = "harbormaster_no_truncate"
+AUDIT_TABLES = ("reporting_auditseal", "reporting_auditcheckpoint", "reporting_auditverification")
 
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -47,10 +50,15 @@ def install_triggers(using: str = "default") -> list[str]:
                 f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {quote(table)} "
                 f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
             )
+            cursor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {quote(table)}")
+            cursor.execute(
+                f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {quote(table)} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+            )
     return tables
 
 
-def tables_with_trigger(using: str = "default") -> set[str]:
+def tables_with_trigger(using: str = "default", trigger: str = TRIGGER) -> set[str]:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return set()
@@ -58,6 +66,6 @@ def tables_with_trigger(using: str = "default") -> set[str]:
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "WHERE t.tgname = %s AND NOT t.tgisinternal",
-            [TRIGGER],
+            [trigger],
         )
         return {row[0] for row in cursor.fetchall()}

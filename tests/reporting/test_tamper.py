@@ -6,7 +6,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+import time_machine
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from incidents.choices import Severity
@@ -174,6 +175,107 @@ def test_a_rewritten_chain_cannot_be_re_signed_without_the_key(sealed, capsys, s
     assert not verify_chain().ok
 
 
+def rewrite_from(sequence: int) -> str:
+    """Recompute every seal from `sequence` on (as an attacker without the key would after
+    editing a row) and move the chain head; returns the new last hash."""
+    from reporting.audit import chain
+
+    previous = AuditSeal.objects.get(sequence=sequence - 1).hash if sequence > 1 else chain.GENESIS
+    for item in AuditSeal.objects.filter(sequence__gte=sequence).order_by("sequence"):
+        table = sealable_models()[item.model]
+        columns = [f.attname for f in table._meta.concrete_fields]
+        digest = chain.row_digest(table.objects.filter(pk=item.history_id).values(*columns).get())
+        link = chain.link_hash(
+            sequence=item.sequence,
+            model=item.model,
+            history_id=item.history_id,
+            digest=digest,
+            previous=previous,
+        )
+        AuditSeal.objects.filter(pk=item.pk).update(
+            row_digest=digest, previous_hash=previous, hash=link
+        )
+        previous = link
+    AuditChainHead.objects.update(last_hash=previous)
+    return previous
+
+
+def forge_row_and_drop_checkpoints() -> None:
+    seal = AuditSeal.objects.get(sequence=4)
+    with attacker():
+        sealable_models()[seal.model].objects.filter(history_id=seal.history_id).update(
+            request_id="forged"
+        )
+        rewrite_from(1)
+        AuditCheckpoint.objects.all().delete()
+
+
+def test_dropping_every_checkpoint_fails_once_an_earlier_run_proved_the_chain(sealed, capsys):
+    assert verify_new_segments(now=T0).ok
+    forge_row_and_drop_checkpoints()
+    code, output = verify_command(capsys)
+    assert code == 1
+    assert f"proved the chain to {sealed.last_sequence}" in output
+    assert "checkpoints were removed" in output
+    assert not verify_new_segments(now=T0, full=True).ok
+
+
+def test_dropping_every_checkpoint_fails_after_the_grace_period(sealed, capsys, settings):
+    forge_row_and_drop_checkpoints()
+    settings.HARBORMASTER_AUDIT_UNSIGNED_GRACE_MINUTES = 60
+    with time_machine.travel(T0 + timedelta(minutes=59), tick=False):
+        assert verify_chain().ok  # a seal not yet signed is normal for a minute or two
+    with time_machine.travel(T0 + timedelta(minutes=61), tick=False):
+        code, output = verify_command(capsys)
+    assert code == 1 and "first bad sequence 1" in output
+    assert "no signed checkpoint covers it" in output
+
+
+def test_a_rewritten_and_re_signed_chain_differs_from_the_proven_hash(sealed, capsys):
+    """Even re-signed by the app itself (which holds the key), a rewritten chain no longer
+    holds the hash an earlier run proved, or one kept outside the database."""
+    code, output = verify_command(capsys)
+    head = f"{sealed.last_sequence}:{AuditSeal.objects.get(sequence=sealed.last_sequence).hash}"
+    assert code == 0 and f"Signed head: {head}" in output
+    assert verify_new_segments(now=T0).ok
+    forge_row_and_drop_checkpoints()
+    seal_pending(now=T0)  # the sealer signs the forged chain as a new first checkpoint
+    result = verify_chain(now=T0)
+    assert not result.ok and result.first_bad_sequence == sealed.last_sequence
+    assert "differs from an earlier verification" in result.message
+    with attacker():
+        AuditVerification.objects.all().delete()
+    assert verify_chain(now=T0).ok  # with the proof gone from the database...
+    try:
+        call_command("verify_audit", "--no-progress", "--expect", head)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 1  # ...the head kept outside it still catches the rewrite
+    assert "differs from the expected hash" in capsys.readouterr().err
+
+
+def test_a_chain_head_ahead_of_the_seals_is_detected(sealed, capsys):
+    with attacker():
+        AuditChainHead.objects.update(last_sequence=sealed.last_sequence + 2)
+    code, output = verify_command(capsys)
+    assert code == 1 and f"first bad sequence {sealed.last_sequence + 1}" in output
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--from", "3"], "no checkpoint ends at 2"),
+        (["--from", "0"], "verification starts at 1"),
+        (["--expect", "12:abc"], "SEQUENCE:HASH"),
+    ],
+)
+def test_verify_audit_usage_errors_are_not_tamper_failures(sealed, arguments, message):
+    with pytest.raises(CommandError, match=message) as error:
+        call_command("verify_audit", "--no-progress", *arguments)
+    assert error.value.returncode == 2
+
+
 def test_the_beat_verifier_opens_one_p1_incident_on_tampering(sealed):
     first = verify_new_segments(now=T0)
     assert first.ok and first.checked == sealed.sealed
@@ -210,11 +312,21 @@ def test_the_nightly_full_verification_is_scheduled_and_runs_the_whole_chain(sea
 
 
 # --- PostgreSQL: the database itself refuses edits -------------------------------------------
+def truncate(table: str) -> None:
+    with connection.cursor() as cursor:
+        # Deferred FK checks from this test's inserts would block TRUNCATE for another reason.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+
+
 @pytest.mark.postgres
 def test_triggers_refuse_update_and_delete_on_history_and_seals(sealed):
     protected = tables_with_trigger()
     names = {model._meta.db_table for model in sealable_models().values()}
-    assert names | {"reporting_auditseal", "reporting_auditcheckpoint"} <= protected
+    audit = {"reporting_auditseal", "reporting_auditcheckpoint", "reporting_auditverification"}
+    assert names | audit <= protected
+    assert names | audit <= tables_with_trigger(trigger="harbormaster_no_truncate")
+    verify_new_segments(now=T0)
     history = sealable_models()["incidents.historicalincident"]
     for attempt in (
         lambda: history.objects.update(title="x"),
@@ -222,6 +334,12 @@ def test_triggers_refuse_update_and_delete_on_history_and_seals(sealed):
         lambda: AuditSeal.objects.filter(sequence=1).update(hash="0" * 64),
         lambda: AuditSeal.objects.filter(sequence=1).delete(),
         lambda: AuditCheckpoint.objects.update(signature=""),
+        lambda: AuditVerification.objects.update(ok=False),
+        lambda: AuditVerification.objects.all().delete(),
+        # TRUNCATE skips row triggers; a statement trigger refuses it.
+        lambda: truncate(history._meta.db_table),
+        lambda: truncate("reporting_auditseal"),
+        lambda: truncate("reporting_auditcheckpoint"),
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
