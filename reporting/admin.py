@@ -44,7 +44,7 @@ class RegimeStageInline(admin.StackedInline):
     extra = 0
     fields = [
         ("code", "name", "order", "active"),
-        ("anchor", "amount", "unit", "holiday_calendar", "deadline_text"),
+        ("anchor", "amount", "unit", "holiday_calendar", "business_day_zone", "deadline_text"),
         ("cap_anchor", "cap_amount", "cap_unit"),
         ("recipient", "applicability", "threshold"),
         "required_contents",

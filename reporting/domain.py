@@ -6,8 +6,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -54,6 +55,31 @@ def add_business_days(start: datetime, days: int, closed: ClosedDay | None = Non
     return result
 
 
+def business_day_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise DeadlineError(f"Unknown time zone {name!r}.") from error
+
+
+def add_local_business_days(
+    start: datetime, days: int, zone: str, closed: ClosedDay | None = None
+) -> datetime:
+    """The end of the `days`-th business day after `start`, counted on the calendar of
+    `zone` (SEC: Eastern time), as a UTC instant: a determination at 22:00 on a Friday in
+    New York is still Friday there, though Saturday in UTC. Day 1 is the first business day
+    after the local date of `start`; the deadline is the last second of the last day."""
+    local_zone = business_day_zone(zone)
+    day = start.astimezone(local_zone).date()
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not (closed and closed(day)):
+            remaining -= 1
+    # 23:59:59 exists on every local day (DST changes happen in the small hours).
+    return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone).astimezone(UTC)
+
+
 def add_months(start: datetime, months: int) -> datetime:
     """Same day `months` later, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
     index = start.month - 1 + months
@@ -63,10 +89,16 @@ def add_months(start: datetime, months: int) -> datetime:
 
 
 def due_at(
-    anchor: datetime, amount: int | None, unit: str, *, holiday_calendar: str = ""
+    anchor: datetime,
+    amount: int | None,
+    unit: str,
+    *,
+    holiday_calendar: str = "",
+    business_day_zone: str = "",
 ) -> datetime | None:
     """The deadline `amount` `unit`s after `anchor`, in UTC. Computed on the UTC instant,
-    so a DST change in the anchor's zone never shifts it; None when there is no clock."""
+    so a DST change in the anchor's zone never shifts it; None when there is no clock.
+    Business days with a `business_day_zone` are that zone's days, ending at its midnight."""
     if amount is None:
         return None
     if amount < 0:
@@ -77,7 +109,10 @@ def due_at(
     if unit == Unit.CALENDAR_DAYS:
         return start + timedelta(days=amount)
     if unit == Unit.BUSINESS_DAYS:
-        return add_business_days(start, amount, closed_day_rule(holiday_calendar))
+        closed = closed_day_rule(holiday_calendar)
+        if business_day_zone:
+            return add_local_business_days(start, amount, business_day_zone, closed)
+        return add_business_days(start, amount, closed)
     if unit == Unit.CALENDAR_MONTHS:
         return add_months(start, amount)
     raise DeadlineError(f"Unknown deadline unit {unit!r}.")
@@ -92,6 +127,7 @@ class StageClock:
     amount: int | None
     unit: str
     holiday_calendar: str = ""
+    business_day_zone: str = ""
     cap_amount: int | None = None
     cap_unit: str = Unit.HOURS
 
@@ -103,12 +139,14 @@ def stage_due_at(
     known (its clock has not started); the outer bound only ever brings it forward."""
     if anchor is None:
         return None
-    due = due_at(anchor, clock.amount, clock.unit, holiday_calendar=clock.holiday_calendar)
+    calendar_of = {
+        "holiday_calendar": clock.holiday_calendar,
+        "business_day_zone": clock.business_day_zone,
+    }
+    due = due_at(anchor, clock.amount, clock.unit, **calendar_of)
     if due is None or cap_anchor is None or clock.cap_amount is None:
         return due
-    cap = due_at(
-        cap_anchor, clock.cap_amount, clock.cap_unit, holiday_calendar=clock.holiday_calendar
-    )
+    cap = due_at(cap_anchor, clock.cap_amount, clock.cap_unit, **calendar_of)
     return min(due, cap)
 
 

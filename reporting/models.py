@@ -9,7 +9,7 @@ from incidents.history import tracked_history
 from incidents.models import Incident
 
 from .choices import ANCHOR_FIELD, Anchor, Applicability, HolidayCalendar, ObligationStatus, Unit
-from .domain import StageClock
+from .domain import DeadlineError, StageClock, business_day_zone
 
 
 # --- regimes as data ---------------------------------------------------------------------------
@@ -62,6 +62,12 @@ class RegimeStage(models.Model):
         default=HolidayCalendar.NONE,
         blank=True,
         help_text="Holidays a business-day clock skips besides weekends (SEC: US federal).",
+    )
+    business_day_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Time zone whose calendar days a business-day clock counts, the deadline "
+        "being the end of the last day there (SEC: America/New_York). Empty: UTC instants.",
     )
     cap_anchor = models.CharField(
         max_length=24,
@@ -127,6 +133,13 @@ class RegimeStage(models.Model):
             raise ValidationError(
                 {"cap_anchor": "The outer bound counts from a recorded time of the assessment."}
             )
+        if self.business_day_zone:
+            try:
+                business_day_zone(self.business_day_zone)
+            except DeadlineError:
+                raise ValidationError(
+                    {"business_day_zone": "Give an IANA time zone, e.g. America/New_York."}
+                ) from None
 
     @property
     def clock(self) -> StageClock:
@@ -134,6 +147,7 @@ class RegimeStage(models.Model):
             amount=self.amount,
             unit=self.unit,
             holiday_calendar=self.holiday_calendar,
+            business_day_zone=self.business_day_zone,
             cap_amount=self.cap_amount,
             cap_unit=self.cap_unit,
         )

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0006_stage_outer_bound_and_holidays'),
+        ("reporting", "0006_stage_outer_bound_and_holidays"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditverification',
-            name='last_hash',
-            field=models.CharField(blank=True, help_text='Hash at last_sequence when the run was good.', max_length=64),
+            model_name="auditverification",
+            name="last_hash",
+            field=models.CharField(
+                blank=True, help_text="Hash at last_sequence when the run was good.", max_length=64
+            ),
         ),
     ]

@@ -3,7 +3,8 @@ the closing rule and the breach register."""
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -58,6 +59,7 @@ def test_the_regimes_are_seeded_as_data_with_version_and_source():
     sec = RegimeStage.objects.get(regime__code="sec-8k")
     assert (sec.anchor, sec.amount, sec.unit) == ("determination", 4, "business_days")
     assert sec.holiday_calendar == "us_federal"
+    assert sec.business_day_zone == "America/New_York"
     dora = {s.code: s for s in RegimeStage.objects.filter(regime__code="dora")}
     assert (dora["initial"].anchor, dora["initial"].amount) == ("classification", 4)
     assert (dora["initial"].cap_anchor, dora["initial"].cap_amount) == ("awareness", 24)
@@ -210,8 +212,24 @@ def test_dora_initial_report_is_never_later_than_24_hours_after_awareness(open_b
     assert initial.next_reminder_at is not None and initial.next_reminder_at <= initial.due_at
 
 
-def test_sec_8k_deadline_skips_thanksgiving(open_breach, people):
-    determined = datetime(2026, 11, 24, 15, tzinfo=UTC)  # Tuesday before Thanksgiving
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("determined", "due"),
+    [
+        # Tuesday before Thanksgiving: Wed 25, (Thu 26 Thanksgiving), Fri 27, Mon 30, Tue 1
+        # December; due by the end of that Tuesday in New York.
+        (datetime(2026, 11, 24, 10, tzinfo=NEW_YORK), datetime(2026, 12, 1, 23, 59, 59)),
+        # Friday 22:00 in New York is already Saturday in UTC; counting UTC days would
+        # start on Monday and end a day early. Mon 23, Tue 24, Wed 25, Fri 27.
+        (datetime(2026, 11, 20, 22, tzinfo=NEW_YORK), datetime(2026, 11, 27, 23, 59, 59)),
+        # Monday 21:00 EST (Tuesday 02:00 UTC): Tue, Wed, Thu, Fri -- not Monday in UTC.
+        (datetime(2026, 11, 2, 21, tzinfo=NEW_YORK), datetime(2026, 11, 6, 23, 59, 59)),
+    ],
+)
+def test_sec_8k_deadline_counts_new_york_business_days(open_breach, people, determined, due):
+    determined = determined.astimezone(UTC)
     incident = open_breach(at=determined - timedelta(days=1))
     assessment = services.breach_assessment_start(
         incident=incident, user=people["sec"], regimes=regimes("sec-8k"), now=determined
@@ -225,8 +243,26 @@ def test_sec_8k_deadline_skips_thanksgiving(open_breach, people):
         now=determined,
     )
     filing = obligation(assessment, "sec-8k", "8k")
-    # Wed 25, (Thu 26 Thanksgiving), Fri 27, Mon 30, Tue 1 December.
-    assert filing.due_at == datetime(2026, 12, 1, 15, tzinfo=UTC)
+    assert filing.due_at == due.replace(tzinfo=NEW_YORK)
+    assert filing.due_at.astimezone(NEW_YORK).time() == time(23, 59, 59)
+
+
+def test_a_stage_business_day_zone_must_be_a_real_time_zone():
+    stage = RegimeStage.objects.get(regime__code="sec-8k")
+    stage.business_day_zone = "America/Gotham"
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+    assert "business_day_zone" in caught.value.message_dict
+
+
+def test_seeded_regimes_and_stages_have_a_baseline_history_row():
+    for model in (Regime, RegimeStage):
+        seeded = set(model.objects.values_list("pk", flat=True))
+        baseline = model.history.filter(history_type="+").values_list("id", flat=True)
+        assert seeded and seeded == set(baseline)
+    sec = RegimeStage.objects.get(regime__code="sec-8k").history.get()
+    assert sec.business_day_zone == "America/New_York"
+    assert "Seeded" in sec.history_change_reason
 
 
 def test_a_stage_outer_bound_needs_its_event_and_amount():

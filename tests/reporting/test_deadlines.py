@@ -122,6 +122,45 @@ def test_sec_8k_worked_examples(determined, due):
     assert got == due
 
 
+NEW_YORK = ZoneInfo("America/New_York")
+around_us_dst = st.datetimes(
+    min_value=datetime(2026, 2, 20), max_value=datetime(2026, 11, 20), timezones=st.just(UTC)
+)
+
+
+@given(anchor=around_us_dst, days=st.integers(1, 10))
+def test_business_days_in_a_zone_count_that_zones_days_and_end_at_its_day_end(anchor, days):
+    result = due_at(
+        anchor,
+        days,
+        Unit.BUSINESS_DAYS,
+        holiday_calendar=HolidayCalendar.US_FEDERAL,
+        business_day_zone="America/New_York",
+    )
+    assert result.tzinfo == UTC
+    local_end = result.astimezone(NEW_YORK)
+    # The last second of a New York business day, on either side of a DST change.
+    assert local_end.time() == datetime(2026, 1, 1, 23, 59, 59).time()
+    assert local_end.weekday() < 5 and local_end.date() not in US_FEDERAL_2026
+    start_day = anchor.astimezone(NEW_YORK).date()
+    span = [
+        start_day + timedelta(days=n) for n in range(1, (local_end.date() - start_day).days + 1)
+    ]
+    assert sum(1 for d in span if d.weekday() < 5 and d not in US_FEDERAL_2026) == days
+
+
+def test_business_days_across_the_spring_dst_change_in_new_york():
+    # Thu 5 March 20:00 EST; DST starts Sunday 8 March: Fri 6, Mon 9, Tue 10, Wed 11 (EDT).
+    determined = datetime(2026, 3, 5, 20, tzinfo=NEW_YORK)
+    due = due_at(determined, 4, Unit.BUSINESS_DAYS, business_day_zone="America/New_York")
+    assert due == datetime(2026, 3, 12, 3, 59, 59, tzinfo=UTC)
+
+
+def test_an_unknown_business_day_zone_is_an_error():
+    with pytest.raises(DeadlineError, match="time zone"):
+        due_at(datetime(2026, 1, 5, tzinfo=UTC), 1, Unit.BUSINESS_DAYS, business_day_zone="Mars/X")
+
+
 def test_an_unknown_holiday_calendar_is_an_error():
     with pytest.raises(DeadlineError):
         due_at(datetime(2026, 1, 5, tzinfo=UTC), 1, Unit.BUSINESS_DAYS, holiday_calendar="mars")
