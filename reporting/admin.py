@@ -4,6 +4,7 @@ log (read-only) with its export page, and evidence packs. Writes go through serv
 import csv
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
@@ -302,8 +303,15 @@ class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
         """The whole register (as filtered on the list page) as CSV."""
         if not (request.user.has_perm(REGISTER_PERM) or request.user.has_perm(AUDIT_PERM)):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        return register_csv_response(changelist.get_queryset(request))
+        try:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request)
+        except IncorrectLookupParameters:
+            # As the list page does: back to it, flagged, instead of a 500.
+            return HttpResponseRedirect(
+                reverse("admin:reporting_breachassessment_changelist") + "?e=1"
+            )
+        return register_csv_response(queryset)
 
     def start_view(self, request, incident_id):
         incident = incidents_visible_to(request.user).filter(pk=incident_id).first()

@@ -197,6 +197,63 @@ def stage_applies(
     raise DeadlineError(f"Unknown applicability {applicability!r}.")
 
 
+# --- validation of the free-form facts ----------------------------------------------------------
+class FactError(ValueError):
+    pass
+
+
+def clean_residents_by_state(value) -> dict[str, int]:
+    """{"CO": 812, "TX": 40}: state or region codes to non-negative whole numbers. Codes are
+    upper-cased; true/false are not numbers."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, Mapping):
+        raise FactError('Give an object of state code to number, e.g. {"CO": 812, "TX": 40}.')
+    cleaned: dict[str, int] = {}
+    for key, count in value.items():
+        code = str(key).strip().upper()
+        if not code or len(code) > 10 or not code.replace("-", "").isalnum():
+            raise FactError(f"{key!r} is not a state or region code (e.g. CO, TX, US-CA).")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise FactError(f"Residents of {code} must be a whole number ≥ 0, not {count!r}.")
+        if code in cleaned:
+            raise FactError(f"{code} is given twice.")
+        cleaned[code] = count
+    return cleaned
+
+
+def clean_jurisdictions(value) -> list[str]:
+    """["EU", "US-CO"]: a list of non-empty names."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise FactError('Give a list of jurisdiction names, e.g. ["EU", "US-CO"].')
+    return [item.strip() for item in value]
+
+
+def clean_required_contents(value) -> list[dict[str, str]]:
+    """[{"key": "nature", "label": "Nature of the breach"}, ...]: unique identifier keys."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise FactError('Give a list of {"key": ..., "label": ...} objects.')
+    seen = set()
+    for item in value:
+        if not isinstance(item, Mapping) or set(item) - {"key", "label"}:
+            raise FactError('Each required content is {"key": ..., "label": ...}.')
+        key, label = item.get("key"), item.get("label", "")
+        if not isinstance(key, str) or not key.isidentifier():
+            raise FactError(f"{key!r} is not a key (letters, digits and _).")
+        if not isinstance(label, str):
+            raise FactError(f"The label of {key} must be text.")
+        if key in seen:
+            raise FactError(f"{key} is listed twice.")
+        seen.add(key)
+    return [dict(item) for item in value]
+
+
 # --- reminders ------------------------------------------------------------------------------
 def next_reminder_at(
     *,

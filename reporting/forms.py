@@ -2,6 +2,7 @@
 
 from django import forms
 
+from . import domain
 from .audit.export import FORMATS
 from .audit.tables import history_tables
 from .models import BreachAssessment, NotificationObligation
@@ -9,6 +10,13 @@ from .services import ANCHOR_NAMES, FACT_FIELDS
 
 TIME_FIELDS = tuple(f"{name}_at" for name in ANCHOR_NAMES)
 REASON_FIELDS = tuple(f"{name}_reason" for name in ANCHOR_NAMES)
+
+
+def _fact(clean, value):
+    try:
+        return clean(value)
+    except domain.FactError as error:
+        raise forms.ValidationError(str(error)) from None
 
 
 class BreachAssessmentForm(forms.ModelForm):
@@ -23,6 +31,12 @@ class BreachAssessmentForm(forms.ModelForm):
             "high_risk_rationale",
         ]
         widgets = {"regimes": forms.CheckboxSelectMultiple}
+
+    def clean_residents_by_state(self):
+        return _fact(domain.clean_residents_by_state, self.cleaned_data.get("residents_by_state"))
+
+    def clean_jurisdictions(self):
+        return _fact(domain.clean_jurisdictions, self.cleaned_data.get("jurisdictions"))
 
     def clean(self):
         data = super().clean()
@@ -64,8 +78,25 @@ class ObligationForm(forms.ModelForm):
             "rationale",
         ]
 
+    def clean_contents(self):
+        contents = self.cleaned_data.get("contents")
+        if contents in (None, ""):
+            return {}
+        if not isinstance(contents, dict):
+            raise forms.ValidationError(
+                'Give an object of field key to value, e.g. {"nature": "…"}.'
+            )
+        return contents
+
     def clean(self):
         data = super().clean()
+        submitted_at, started = data.get("submitted_at"), self.instance.anchor_at
+        if data.get("record") == "submit" and submitted_at and started and submitted_at < started:
+            self.add_error(
+                "submitted_at",
+                f"Submission cannot be before this notification's clock started "
+                f"({started:%Y-%m-%d %H:%M} UTC).",
+            )
         if data.get("record") == "not_required" and not (data.get("rationale") or "").strip():
             self.add_error("rationale", "Say why this notification is not required.")
         return data

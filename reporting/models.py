@@ -9,7 +9,13 @@ from incidents.history import tracked_history
 from incidents.models import Incident
 
 from .choices import ANCHOR_FIELD, Anchor, Applicability, HolidayCalendar, ObligationStatus, Unit
-from .domain import DeadlineError, StageClock, business_day_zone
+from .domain import (
+    DeadlineError,
+    FactError,
+    StageClock,
+    business_day_zone,
+    clean_required_contents,
+)
 
 
 # --- regimes as data ---------------------------------------------------------------------------
@@ -133,6 +139,10 @@ class RegimeStage(models.Model):
             raise ValidationError(
                 {"cap_anchor": "The outer bound counts from a recorded time of the assessment."}
             )
+        try:
+            self.required_contents = clean_required_contents(self.required_contents)
+        except FactError as error:
+            raise ValidationError({"required_contents": str(error)}) from None
         if self.business_day_zone:
             try:
                 business_day_zone(self.business_day_zone)

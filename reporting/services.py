@@ -21,6 +21,7 @@ from incidents.outbox.services import delivery_enqueue, notify_people
 from incidents.selectors import active_role_holder, group_members
 
 from . import domain
+from .audit.tables import plain
 from .choices import ANCHOR_FIELD, Anchor, ObligationStatus
 from .models import BreachAssessment, NotificationObligation, Regime, RegimeStage
 
@@ -167,6 +168,15 @@ def breach_assessment_update(
     unknown = set(facts) - set(FACT_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    for name, clean in (
+        ("residents_by_state", domain.clean_residents_by_state),
+        ("jurisdictions", domain.clean_jurisdictions),
+    ):
+        if name in facts:
+            try:
+                facts[name] = clean(facts[name])
+            except domain.FactError as error:
+                raise DomainError(str(error), field=name) from None
     locked = _lock_assessment(assessment)
     changed = [name for name, value in facts.items() if getattr(locked, name) != value]
     for name in changed:
@@ -306,14 +316,22 @@ def _dirty(obligation: NotificationObligation) -> bool:
     return any(getattr(obligation, name) != value for name, value in stored.items())
 
 
+# Assessment fields a required-contents key may name: facts, times and the risk decision --
+# plain values, never relations.
+SNAPSHOT_FIELDS = frozenset(
+    (*FACT_FIELDS, *(f"{name}_at" for name in ANCHOR_NAMES), "high_risk", "high_risk_rationale")
+)
+
+
 def content_snapshot(assessment: BreachAssessment, stage: RegimeStage, given: dict) -> dict:
-    """The fields this stage requires: what was given, else the assessment's value."""
+    """The fields this stage requires: what was given, else the assessment's value (JSON-safe:
+    times as UTC text)."""
     snapshot = {}
     for item in stage.required_contents or []:
         key = item["key"]
         value = given.get(key)
-        if value in (None, "") and hasattr(assessment, key):
-            value = getattr(assessment, key)
+        if value in (None, "") and key in SNAPSHOT_FIELDS:
+            value = plain(getattr(assessment, key))
         snapshot[key] = {"label": item.get("label", key), "value": value}
     for key, value in given.items():
         snapshot.setdefault(key, {"label": key, "value": value})
@@ -352,6 +370,14 @@ def obligation_submit(
     submitted_at = submitted_at or now
     if submitted_at > now:
         raise DomainError("Submission cannot be in the future.", field="submitted_at")
+    if locked.anchor_at is not None and submitted_at < locked.anchor_at:
+        raise DomainError(
+            f"Submission cannot be before this notification's clock started "
+            f"({locked.anchor_at:%Y-%m-%d %H:%M} UTC).",
+            field="submitted_at",
+        )
+    if not isinstance(contents or {}, dict):
+        raise DomainError("Give the contents as an object of field key to value.", field="contents")
     assessment = locked.assessment
     snapshot = content_snapshot(assessment, locked.stage, contents or {})
     missing = [key for key, item in snapshot.items() if item["value"] in (None, "", [], {})]

@@ -120,7 +120,9 @@ class AuditEventsView(_StreamingView):
                 errors={"model": [f"Known: {', '.join(sorted(known))}."]},
             )
         object_id = params.get("object_id") or None
-        if object_id is not None and (not object_id.isdigit() or len(object_id) > 18):
+        if object_id is not None and (
+            not (object_id.isascii() and object_id.isdigit()) or len(object_id) > 18
+        ):
             raise ApiError(
                 "object_id must be a number.",
                 status_code=status.HTTP_400_BAD_REQUEST,

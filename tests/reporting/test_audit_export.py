@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -225,6 +225,12 @@ def test_the_command_writes_the_same_rows(activity, tmp_path):
     assert rows and all(row["at"] >= plain(since) for row in rows)
 
 
+@pytest.mark.parametrize("object_id", ["²", "abc", "1" * 19])
+def test_the_command_refuses_an_object_id_that_is_not_a_number(object_id):
+    with pytest.raises(CommandError, match="whole-number object id"):
+        call_command("export_audit", "--object", object_id, "--no-progress")
+
+
 # --- API -------------------------------------------------------------------------------------
 def _key_client(*scopes):
     _key, raw = api_key_create(name="auditor-tool", scopes=list(scopes))
@@ -269,6 +275,7 @@ def test_api_csv_and_filters(activity):
         {"model": "nope.nope"},
         {"output": "xml"},
         {"object_id": "x"},
+        {"object_id": "²"},  # str.isdigit() says yes; int() says no
         {"since": "0001-01-01T00:00:00+01:00"},  # before year 1 in UTC
     ):
         bad = client.get(URL, params)

@@ -260,6 +260,8 @@ def test_seeded_regimes_and_stages_have_a_baseline_history_row():
         seeded = set(model.objects.values_list("pk", flat=True))
         baseline = model.history.filter(history_type="+").values_list("id", flat=True)
         assert seeded and seeded == set(baseline)
+    for stage in RegimeStage.objects.all():
+        stage.full_clean()  # the seeded rules pass the checks an edit must pass
     sec = RegimeStage.objects.get(regime__code="sec-8k").history.get()
     assert sec.business_day_zone == "America/New_York"
     assert "Seeded" in sec.history_change_reason
@@ -603,3 +605,144 @@ def test_taking_a_regime_off_stops_its_open_obligations(open_breach, people):
     assert art33.next_reminder_at is None
     assert services.obligation_reminders_dispatch(now=art33.due_at) == {}
     assert _reminders(incident) == []
+
+
+# --- bad input: clear errors, never a 500 or a half-written record -------------------------------
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("residents_by_state", '{"CO": -3}', "whole number"),
+        ("residents_by_state", '{"CO": true}', "whole number"),
+        ("residents_by_state", '{"CO": "many"}', "whole number"),
+        ("residents_by_state", "[1, 2]", "object of state code"),
+        ("residents_by_state", '{"": 4}', "not a state"),
+        ("jurisdictions", '{"EU": 1}', "list of jurisdiction"),
+        ("jurisdictions", '["EU", 7]', "list of jurisdiction"),
+    ],
+)
+def test_assessment_admin_refuses_malformed_facts_with_a_form_error(
+    client, open_breach, people, field, value, message
+):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    assessment = services.breach_assessment_start(
+        incident=open_breach(), user=people["sec"], regimes=regimes("colorado"), now=T0
+    )
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    response = client.post(url, changeform_post_data(client.get(url), **{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["adminform"].form.errors[field]
+    assessment.refresh_from_db()
+    assert getattr(assessment, field) in ({}, [])
+
+
+def test_the_service_normalises_state_codes_and_refuses_bad_counts(open_breach, people):
+    assessment = services.breach_assessment_start(
+        incident=open_breach(), user=people["sec"], regimes=regimes("colorado"), now=T0
+    )
+    services.breach_assessment_update(
+        assessment=assessment, user=people["sec"], residents_by_state={"co": 600}, now=T0
+    )
+    assessment.refresh_from_db()
+    assert assessment.residents_by_state == {"CO": 600}
+    with pytest.raises(DomainError) as caught:
+        services.breach_assessment_update(
+            assessment=assessment, user=people["sec"], residents_by_state={"TX": 1.5}, now=T0
+        )
+    assert caught.value.field == "residents_by_state"
+
+
+def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_breach, people):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
+    for contents in ("[1, 2]", '"text"', "7"):
+        data = changeform_post_data(client.get(url), record="submit", contents=contents)
+        response = client.post(url, data)
+        assert response.status_code == 200, contents
+        assert "object of field key to value" in response.content.decode()
+    art33.refresh_from_db()
+    assert art33.status == ObligationStatus.PENDING
+
+
+def test_obligation_admin_refuses_a_submission_before_the_clock_started(
+    client, open_breach, people
+):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
+    data = changeform_post_data(
+        client.get(url),
+        record="submit",
+        submitted_at_0=(T0 - timedelta(days=1)).strftime("%Y-%m-%d"),
+        submitted_at_1=T0.strftime("%H:%M:%S"),
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "before this notification&#x27;s clock started" in response.content.decode()
+    art33.refresh_from_db()
+    assert art33.status == ObligationStatus.PENDING and art33.submitted_at is None
+
+
+def test_required_contents_naming_times_or_relations_snapshot_plain_values(open_breach, people):
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    stage = art33.stage
+    stage.required_contents = [
+        *stage.required_contents,
+        {"key": "awareness_at", "label": "Became aware"},
+        {"key": "incident", "label": "Not an assessment fact"},
+        {"key": "awareness_set_by", "label": "Not a fact either"},
+    ]
+    stage.full_clean()
+    stage.save()
+    submitted = services.obligation_submit(
+        obligation=art33, user=people["sec"], now=T0 + timedelta(hours=3)
+    )
+    snapshot = submitted.content_snapshot
+    assert snapshot["awareness_at"]["value"] == "2026-06-01T09:00:00.000000Z"
+    assert snapshot["incident"]["value"] is None
+    assert snapshot["awareness_set_by"]["value"] is None
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        {"key": "nature"},  # a list is expected
+        [{"label": "no key"}],
+        [{"key": "has space", "label": "x"}],
+        [{"key": "nature", "label": "a"}, {"key": "nature", "label": "b"}],
+        [{"key": "nature", "label": "a", "extra": 1}],
+        ["nature"],
+    ],
+)
+def test_a_stage_required_contents_must_be_key_label_objects(contents):
+    stage = RegimeStage.objects.get(regime__code="gdpr-33")
+    stage.required_contents = contents
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+    assert "required_contents" in caught.value.message_dict
+
+
+def test_breach_register_export_with_a_bad_filter_goes_back_to_the_list(client, people):
+    client.force_login(people["sec"])
+    response = client.get(reverse("admin:reporting_breachassessment_export") + "?nonsense__field=3")
+    assert response.status_code == 302
+    assert response.url == reverse("admin:reporting_breachassessment_changelist") + "?e=1"
+
+
+def test_the_service_refuses_a_submission_before_the_clock_started(open_breach, people):
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    with pytest.raises(DomainError, match="clock started") as caught:
+        services.obligation_submit(
+            obligation=art33,
+            user=people["sec"],
+            submitted_at=T0 - timedelta(minutes=1),
+            now=T0 + timedelta(hours=1),
+        )
+    assert caught.value.field == "submitted_at"

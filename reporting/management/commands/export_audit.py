@@ -35,6 +35,11 @@ class Command(BaseCommand):
         unknown = [m for m in options["model"] if m.lower() not in known]
         if unknown:
             raise CommandError(f"Unknown model(s): {', '.join(unknown)}. Known: {sorted(known)}")
+        object_id = options["object_id"]
+        if object_id is not None and not (
+            object_id.isascii() and object_id.isdigit() and len(object_id) <= 18
+        ):
+            raise CommandError(f"--object {object_id!r}: give a whole-number object id.")
         filters = AuditFilter(
             since=parse_moment(options["since"]),
             until=parse_moment(options["until"]),
