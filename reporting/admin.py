@@ -255,8 +255,9 @@ class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
                     reason=data[f"{name}_reason"],
                     user=user,
                 )
-        if {"high_risk", "high_risk_rationale"} & set(form.changed_data) and (
-            data["high_risk"] is not None
+        # A changed decision (back to unknown too), or a new rationale for a decision.
+        if "high_risk" in form.changed_data or (
+            "high_risk_rationale" in form.changed_data and data["high_risk"] is not None
         ):
             services.breach_assessment_decide_high_risk(
                 assessment=obj.pk,

@@ -25,6 +25,17 @@ def _row(instance: models.Model) -> dict:
     return {f.attname: plain(getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
 
 
+def _row_with_links(instance: models.Model) -> dict:
+    """The row plus its many-to-many links (a breach assessment's regimes), id and label."""
+    row = _row(instance)
+    for field in instance._meta.many_to_many:
+        row[field.name] = [
+            {"id": plain(linked.pk), "label": str(linked)}
+            for linked in sorted(getattr(instance, field.name).all(), key=lambda item: item.pk)
+        ]
+    return row
+
+
 def _dumps(value) -> bytes:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str).encode()
 
@@ -64,7 +75,9 @@ def evidence_files(incident: Incident, *, hidden_incidents=None):
     record["affected_services"] = list(incident.affected_services.values_list("name", flat=True))
     yield "incident.json", _dumps(record)
     for model, lookup in _related_models():
-        rows = [_row(obj) for obj in model.objects.filter(**{lookup: incident}).order_by("pk")]
+        linked = [field.name for field in model._meta.many_to_many]
+        query = model.objects.filter(**{lookup: incident}).prefetch_related(*linked)
+        rows = [_row_with_links(obj) for obj in query.order_by("pk")]
         if rows:
             name = f"{model._meta.app_label}/{model._meta.model_name}.json"
             yield name, _dumps(rows)

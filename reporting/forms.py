@@ -50,7 +50,8 @@ class BreachAssessmentForm(forms.ModelForm):
                 self.add_error(reason_field, "Give the reason for this time (it is audited).")
         decided = {"high_risk", "high_risk_rationale"} & set(self.changed_data)
         rationale = (data.get("high_risk_rationale") or "").strip()
-        if decided and data.get("high_risk") is not None and not rationale:
+        reopened = "high_risk" in self.changed_data and data.get("high_risk") is None
+        if decided and (data.get("high_risk") is not None or reopened) and not rationale:
             self.add_error("high_risk_rationale", "A high-risk decision needs its rationale.")
         return data
 

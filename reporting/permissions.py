@@ -20,12 +20,13 @@ _PREPAREDNESS_VIEW = {
 }
 
 GROUP_PERMISSIONS = {
-    # Security leads run breach records; incident commanders may start and fill them.
+    # Security leads run breach records and keep the regimes' rules current (edits are
+    # history-tracked); incident commanders may start and fill breach records.
     StaffGroup.SECURITY_LEAD: {
         "breachassessment": ("view", "add", "change", "view_breach_register"),
         "notificationobligation": ("view", "change"),
-        "regime": ("view",),
-        "regimestage": ("view",),
+        "regime": ("view", "change"),
+        "regimestage": ("view", "change"),
         **_PREPAREDNESS_VIEW,
     },
     StaffGroup.INCIDENT_COMMANDER: {

@@ -203,11 +203,13 @@ def breach_assessment_update(
 def breach_assessment_decide_high_risk(
     *,
     assessment: BreachAssessment | int,
-    high_risk: bool,
+    high_risk: bool | None,
     rationale: str,
     user,
     now: datetime | None = None,
 ) -> BreachAssessment:
+    """Decide (or, with None, reopen) whether the breach is a high risk to individuals; the
+    stages that hang on it (GDPR Art. 34) are re-planned either way."""
     now = _now(now)
     rationale = (rationale or "").strip()
     if not rationale:
@@ -217,9 +219,15 @@ def breach_assessment_decide_high_risk(
     locked.high_risk_rationale = rationale
     locked.high_risk_decided_by = user
     locked.version += 1
-    verdict = "high risk" if high_risk else "no high risk"
-    _save(locked, user=user, reason=f"Decided {verdict} to individuals: {rationale}")
-    _timeline(locked.incident, text=f"Breach record: {verdict} decided.", user=user, at=now)
+    if high_risk is None:
+        reason = f"Reopened the high-risk decision: {rationale}"
+        note = "high-risk decision reopened (undecided)"
+    else:
+        verdict = "high risk" if high_risk else "no high risk"
+        reason = f"Decided {verdict} to individuals: {rationale}"
+        note = f"{verdict} decided"
+    _save(locked, user=user, reason=reason)
+    _timeline(locked.incident, text=f"Breach record: {note}.", user=user, at=now)
     obligations_plan(locked, user=user, now=now)
     return locked
 
@@ -292,6 +300,8 @@ def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> li
                 if obligation.status == ObligationStatus.PENDING
                 else None
             )
+            # A pending notification goes where the stage's rule says now (rules get edited).
+            obligation.recipient = stage.recipient
             if obligation.pk is None or _dirty(obligation):
                 _save(obligation, user=user, reason=f"Planned: {stage}")
             previous = obligation
@@ -311,7 +321,7 @@ def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> li
 
 def _dirty(obligation: NotificationObligation) -> bool:
     stored = NotificationObligation.objects.filter(pk=obligation.pk).values(
-        "status", "due_at", "anchor_at", "next_reminder_at", "rationale"
+        "status", "due_at", "anchor_at", "next_reminder_at", "rationale", "recipient"
     )[0]
     return any(getattr(obligation, name) != value for name, value in stored.items())
 

@@ -746,3 +746,63 @@ def test_the_service_refuses_a_submission_before_the_clock_started(open_breach, 
             now=T0 + timedelta(hours=1),
         )
     assert caught.value.field == "submitted_at"
+
+
+def test_reopening_the_high_risk_decision_puts_art34_back_to_waiting(client, open_breach, people):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    assessment = services.breach_assessment_start(
+        incident=open_breach(),
+        user=people["sec"],
+        awareness_at=T0,
+        awareness_reason="confirmed",
+        regimes=regimes("gdpr-33", "gdpr-34"),
+        now=T0,
+    )
+    services.breach_assessment_decide_high_risk(
+        assessment=assessment, high_risk=False, rationale="Encrypted", user=people["sec"], now=T0
+    )
+    art34 = obligation(assessment, "gdpr-34", "data-subjects")
+    assert art34.status == ObligationStatus.NOT_REQUIRED
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    data = changeform_post_data(
+        client.get(url), high_risk="unknown", high_risk_rationale="Key may have leaked after all"
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assessment.refresh_from_db()
+    assert assessment.high_risk is None
+    assert "Reopened" in assessment.history.latest().history_change_reason
+    art34.refresh_from_db()
+    assert art34.status == ObligationStatus.PENDING and "not yet decided" in art34.rationale
+
+
+def test_a_changed_stage_recipient_reaches_pending_obligations_only(open_breach, people):
+    _incident, art33 = _gdpr_assessment(open_breach, people)
+    stage = art33.stage
+    stage.recipient = "Irish Data Protection Commission"
+    stage.save()
+    services.breach_assessment_update(
+        assessment=art33.assessment, user=people["sec"], measures="Rotated keys", now=T0
+    )
+    art33.refresh_from_db()
+    assert art33.recipient == "Irish Data Protection Commission"
+    services.obligation_submit(obligation=art33, user=people["sec"], now=T0 + timedelta(hours=1))
+    stage.recipient = "Someone else"
+    stage.save()
+    services.breach_assessment_update(
+        assessment=art33.assessment, user=people["sec"], measures="Rotated keys twice", now=T0
+    )
+    art33.refresh_from_db()
+    assert art33.recipient == "Irish Data Protection Commission"  # what was notified stays
+
+
+def test_security_leads_may_edit_regimes_and_stages(client, people):
+    client.force_login(people["sec"])
+    stage = RegimeStage.objects.get(regime__code="gdpr-33")
+    page = client.get(reverse("admin:reporting_regimestage_change", args=[stage.pk]))
+    assert page.status_code == 200 and b'name="_save"' in page.content
+    assert people["sec"].has_perm("reporting.change_regime")
+    client.force_login(people["ic"])
+    assert not people["ic"].has_perm("reporting.change_regimestage")

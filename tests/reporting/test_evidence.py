@@ -82,6 +82,9 @@ def test_api_evidence_pack_holds_every_record_with_a_manifest(breach_with_record
     assert json.loads(archive.read("incident.json"))["reference"] == incident.reference
     obligations = json.loads(archive.read("reporting/notificationobligation.json"))
     assert obligations[0]["assessment_id"] == assessment.pk
+    (record,) = json.loads(archive.read("reporting/breachassessment.json"))
+    gdpr = Regime.objects.get(code="gdpr-33")
+    assert record["regimes"] == [{"id": gdpr.pk, "label": str(gdpr)}]
     audit = [json.loads(line) for line in archive.read("audit/events.jsonl").splitlines()]
     assert audit and {e["incident"] for e in audit} == {incident.reference}
     assert "reporting.breachassessment" in {e["model"] for e in audit}
