@@ -51,17 +51,32 @@ def migrated_data_kept(django_db_blocker):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def flush_past_append_only_triggers():
-    """Transactional tests end with a TRUNCATE of every table; on PostgreSQL the audit
-    tables refuse TRUNCATE. The test flush runs as the database owner in replica mode,
-    which skips those triggers (as a restore would); production code never does this."""
+def test_resets_past_append_only_triggers():
+    """Transactional tests end with a TRUNCATE of every table and reload the migrations'
+    rows (history included) by saving them again; on PostgreSQL the audit tables refuse
+    both. These test resets run as the database owner in replica mode, which skips those
+    triggers (as a restore would); production code never does this."""
+    from django.db import transaction
+    from django.db.backends.postgresql.creation import DatabaseCreation
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    original = DatabaseOperations.execute_sql_flush
+    replica = "SET LOCAL session_replication_role = replica"
+    flush, deserialize = (
+        DatabaseOperations.execute_sql_flush,
+        DatabaseCreation.deserialize_db_from_string,
+    )
 
     def execute_sql_flush(self, sql_list):
-        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+        return flush(self, [replica, *sql_list])
+
+    def deserialize_db_from_string(self, data):
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                cursor.execute(replica)
+            return deserialize(self, data)
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
+    DatabaseCreation.deserialize_db_from_string = deserialize_db_from_string
     yield
-    DatabaseOperations.execute_sql_flush = original
+    DatabaseOperations.execute_sql_flush = flush
+    DatabaseCreation.deserialize_db_from_string = deserialize
