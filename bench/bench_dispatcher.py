@@ -81,7 +81,11 @@ def reset_tables() -> None:
         m.history.model._meta.db_table for m in models if hasattr(m, "history")
     ]
     with connection.cursor() as cursor:
+        # Bench databases only: the append-only triggers refuse TRUNCATE; replica mode
+        # (superuser) skips them, as a restore would.
+        cursor.execute("SET session_replication_role = replica")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute("SET session_replication_role = origin")
 
 
 def seed(open_count: int, due_count: int, now) -> None:

@@ -45,7 +45,8 @@ class RegimeStageInline(admin.StackedInline):
     extra = 0
     fields = [
         ("code", "name", "order", "active"),
-        ("anchor", "amount", "unit", "holiday_calendar", "business_day_zone", "deadline_text"),
+        ("anchor", "amount", "unit", "holiday_calendar"),
+        ("business_day_zone", "business_day_ends", "deadline_text"),
         ("cap_anchor", "cap_amount", "cap_unit"),
         ("recipient", "applicability", "threshold"),
         "required_contents",
@@ -75,6 +76,7 @@ class RegimeStageAdmin(ReadOnlyHistoryAdmin):
     ]
     list_filter = ["regime", "anchor", "unit", "holiday_calendar", "applicability"]
     list_select_related = ["regime"]
+    search_fields = ["name", "code", "regime__name", "recipient", "source"]
 
 
 # --- breach register ---------------------------------------------------------------------

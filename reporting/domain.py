@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
 
@@ -55,20 +55,34 @@ def add_business_days(start: datetime, days: int, closed: ClosedDay | None = Non
     return result
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def business_day_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise DeadlineError(f"Unknown time zone {name!r}.") from error
+    # Checked against the zone list first: ZoneInfo("Europe") is a directory (OSError).
+    if name not in _zone_names():
+        raise DeadlineError(f"Unknown time zone {name!r}.")
+    return ZoneInfo(name)
+
+
+END_OF_DAY = time(23, 59, 59)
 
 
 def add_local_business_days(
-    start: datetime, days: int, zone: str, closed: ClosedDay | None = None
+    start: datetime,
+    days: int,
+    zone: str,
+    closed: ClosedDay | None = None,
+    day_ends: time | None = None,
 ) -> datetime:
     """The end of the `days`-th business day after `start`, counted on the calendar of
     `zone` (SEC: Eastern time), as a UTC instant: a determination at 22:00 on a Friday in
     New York is still Friday there, though Saturday in UTC. Day 1 is the first business day
-    after the local date of `start`; the deadline is the last second of the last day."""
+    after the local date of `start`; the deadline is `day_ends` local time on the last day
+    (SEC: 17:30, EDGAR's cut-off for a filing to carry that day's date), by default its last
+    second."""
     local_zone = business_day_zone(zone)
     day = start.astimezone(local_zone).date()
     remaining = days
@@ -76,8 +90,9 @@ def add_local_business_days(
         day += timedelta(days=1)
         if day.weekday() < 5 and not (closed and closed(day)):
             remaining -= 1
-    # 23:59:59 exists on every local day (DST changes happen in the small hours).
-    return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone).astimezone(UTC)
+    # DST changes happen in the small hours; fold=0 picks the first of a repeated time.
+    ends = day_ends or END_OF_DAY
+    return datetime.combine(day, ends, tzinfo=local_zone).astimezone(UTC)
 
 
 def add_months(start: datetime, months: int) -> datetime:
@@ -95,6 +110,7 @@ def due_at(
     *,
     holiday_calendar: str = "",
     business_day_zone: str = "",
+    business_day_ends: time | None = None,
 ) -> datetime | None:
     """The deadline `amount` `unit`s after `anchor`, in UTC. Computed on the UTC instant,
     so a DST change in the anchor's zone never shifts it; None when there is no clock.
@@ -111,7 +127,9 @@ def due_at(
     if unit == Unit.BUSINESS_DAYS:
         closed = closed_day_rule(holiday_calendar)
         if business_day_zone:
-            return add_local_business_days(start, amount, business_day_zone, closed)
+            return add_local_business_days(
+                start, amount, business_day_zone, closed, business_day_ends
+            )
         return add_business_days(start, amount, closed)
     if unit == Unit.CALENDAR_MONTHS:
         return add_months(start, amount)
@@ -128,6 +146,7 @@ class StageClock:
     unit: str
     holiday_calendar: str = ""
     business_day_zone: str = ""
+    business_day_ends: time | None = None
     cap_amount: int | None = None
     cap_unit: str = Unit.HOURS
 
@@ -142,6 +161,7 @@ def stage_due_at(
     calendar_of = {
         "holiday_calendar": clock.holiday_calendar,
         "business_day_zone": clock.business_day_zone,
+        "business_day_ends": clock.business_day_ends,
     }
     due = due_at(anchor, clock.amount, clock.unit, **calendar_of)
     if due is None or cap_anchor is None or clock.cap_amount is None:

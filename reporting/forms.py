@@ -6,7 +6,7 @@ from . import domain
 from .audit.export import FORMATS
 from .audit.tables import history_tables
 from .models import BreachAssessment, NotificationObligation
-from .services import ANCHOR_NAMES, FACT_FIELDS
+from .services import ANCHOR_NAMES, FACT_FIELDS, submission_floor
 
 TIME_FIELDS = tuple(f"{name}_at" for name in ANCHOR_NAMES)
 REASON_FIELDS = tuple(f"{name}_reason" for name in ANCHOR_NAMES)
@@ -53,6 +53,15 @@ class BreachAssessmentForm(forms.ModelForm):
         reopened = "high_risk" in self.changed_data and data.get("high_risk") is None
         if decided and (data.get("high_risk") is not None or reopened) and not rationale:
             self.add_error("high_risk_rationale", "A high-risk decision needs its rationale.")
+        elif (
+            "high_risk" in self.changed_data
+            and self.instance.high_risk is not None
+            and "high_risk_rationale" not in self.changed_data
+        ):
+            # The old decision's rationale would be recorded as the reason for the change.
+            self.add_error(
+                "high_risk_rationale", "Say why the decision changes (replace the rationale)."
+            )
         return data
 
 
@@ -91,13 +100,15 @@ class ObligationForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        submitted_at, started = data.get("submitted_at"), self.instance.anchor_at
-        if data.get("record") == "submit" and submitted_at and started and submitted_at < started:
-            self.add_error(
-                "submitted_at",
-                f"Submission cannot be before this notification's clock started "
-                f"({started:%Y-%m-%d %H:%M} UTC).",
-            )
+        submitted_at = data.get("submitted_at")
+        if data.get("record") == "submit" and submitted_at:
+            floor = submission_floor(self.instance)
+            if floor is not None and submitted_at < floor:
+                self.add_error(
+                    "submitted_at",
+                    f"Submission cannot be before the event that starts this notification's "
+                    f"clock ({floor:%Y-%m-%d %H:%M} UTC).",
+                )
         if data.get("record") == "not_required" and not (data.get("rationale") or "").strip():
             self.add_error("rationale", "Say why this notification is not required.")
         return data

@@ -75,6 +75,12 @@ class RegimeStage(models.Model):
         help_text="Time zone whose calendar days a business-day clock counts, the deadline "
         "being the end of the last day there (SEC: America/New_York). Empty: UTC instants.",
     )
+    business_day_ends = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time the last business day ends in that zone (SEC: 17:30, EDGAR's "
+        "cut-off for a filing to carry that day's date). Empty: 23:59:59.",
+    )
     cap_anchor = models.CharField(
         max_length=24,
         choices=Anchor.choices,
@@ -143,6 +149,10 @@ class RegimeStage(models.Model):
             self.required_contents = clean_required_contents(self.required_contents)
         except FactError as error:
             raise ValidationError({"required_contents": str(error)}) from None
+        if self.business_day_ends is not None and not self.business_day_zone:
+            raise ValidationError(
+                {"business_day_ends": "A local end of day needs the zone it is local to."}
+            )
         if self.business_day_zone:
             try:
                 business_day_zone(self.business_day_zone)
@@ -158,6 +168,7 @@ class RegimeStage(models.Model):
             unit=self.unit,
             holiday_calendar=self.holiday_calendar,
             business_day_zone=self.business_day_zone,
+            business_day_ends=self.business_day_ends,
             cap_amount=self.cap_amount,
             cap_unit=self.cap_unit,
         )

@@ -361,6 +361,14 @@ def _lock_obligation(obligation) -> NotificationObligation:
     )
 
 
+def submission_floor(obligation: NotificationObligation) -> datetime | None:
+    """The earliest a notification can have been made: the event its clock counts from
+    (for HHS's annual notice of small breaches, the discovery itself, not 1 January)."""
+    if obligation.stage.anchor == Anchor.DISCOVERY_YEAR_END:
+        return obligation.assessment.discovery_at
+    return obligation.anchor_at
+
+
 @transaction.atomic
 def obligation_submit(
     *,
@@ -380,10 +388,11 @@ def obligation_submit(
     submitted_at = submitted_at or now
     if submitted_at > now:
         raise DomainError("Submission cannot be in the future.", field="submitted_at")
-    if locked.anchor_at is not None and submitted_at < locked.anchor_at:
+    floor = submission_floor(locked)
+    if floor is not None and submitted_at < floor:
         raise DomainError(
-            f"Submission cannot be before this notification's clock started "
-            f"({locked.anchor_at:%Y-%m-%d %H:%M} UTC).",
+            f"Submission cannot be before the event that starts this notification's clock "
+            f"({floor:%Y-%m-%d %H:%M} UTC).",
             field="submitted_at",
         )
     if not isinstance(contents or {}, dict):

@@ -54,8 +54,9 @@ def migrated_data_kept(django_db_blocker):
 def test_resets_past_append_only_triggers():
     """Transactional tests end with a TRUNCATE of every table and reload the migrations'
     rows (history included) by saving them again; on PostgreSQL the audit tables refuse
-    both. These test resets run as the database owner in replica mode, which skips those
-    triggers (as a restore would); production code never does this."""
+    both. These test resets run in replica mode (the test role is a superuser, as CI's
+    `postgres` is), which skips those triggers as a restore would; production code never
+    does this."""
     from django.db import transaction
     from django.db.backends.postgresql.creation import DatabaseCreation
     from django.db.backends.postgresql.operations import DatabaseOperations

@@ -280,8 +280,8 @@ HARBORMASTER_AUDIT_HMAC_KEY = os.environ.get(
 HARBORMASTER_AUDIT_HMAC_KEY_ID = os.environ.get("HARBORMASTER_AUDIT_HMAC_KEY_ID", "k1")
 # The sealer re-checks this many ids below the highest sealed one for rows committed late.
 HARBORMASTER_AUDIT_SEAL_LOOKBACK = int(os.environ.get("HARBORMASTER_AUDIT_SEAL_LOOKBACK", "100000"))
-# Seals older than this that no signed checkpoint covers fail verification (the sealer signs
-# every minute; a longer gap means checkpoints were removed or sealing stopped half-way).
+# Seals older than this that no signed checkpoint covers fail verification (a sealing run
+# signs at its end and every 30 s while it runs; a longer gap means checkpoints were removed).
 HARBORMASTER_AUDIT_UNSIGNED_GRACE_MINUTES = int(
     os.environ.get("HARBORMASTER_AUDIT_UNSIGNED_GRACE_MINUTES", "60")
 )

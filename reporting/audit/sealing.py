@@ -8,12 +8,13 @@ is still picked up."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from ..models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 VERIFY_CHUNK = 2000
+# A long sealing run signs what it has sealed at least this often (seconds).
+SIGN_EVERY = 30
 
 
 def hmac_key() -> bytes:
@@ -67,8 +70,13 @@ def seal_pending(
 ) -> SealResult:
     """Seal every unsealed history row, table by table in id order, then sign a checkpoint
     over what this run sealed. `lookback` ids below the highest sealed id are re-checked
-    for rows committed late (None: the setting; negative: every id, a full sweep)."""
-    now = now or timezone.now()
+    for rows committed late (None: the setting; negative: every id, a full sweep).
+
+    A long run (a backlog, a full sweep) also signs at least every SIGN_EVERY seconds,
+    inside the batch's transaction, and stamps each batch with the time it was sealed: no
+    committed seal stays unsigned long enough to look like removed checkpoints."""
+    fixed_now = now
+    last_signed = time.monotonic()
     lookback = settings.HARBORMASTER_AUDIT_SEAL_LOOKBACK if lookback is None else lookback
     result = SealResult()
     for label, model in sealable_models().items():
@@ -83,6 +91,7 @@ def seal_pending(
                     break
                 pk = model._meta.pk.attname
                 seals = []
+                sealed_at = fixed_now or timezone.now()
                 sequence, previous = head.last_sequence, head.last_hash
                 for row in rows:
                     sequence += 1
@@ -102,7 +111,7 @@ def seal_pending(
                             row_digest=digest,
                             previous_hash=previous,
                             hash=link,
-                            sealed_at=now,
+                            sealed_at=sealed_at,
                         )
                     )
                     previous = link
@@ -113,12 +122,15 @@ def seal_pending(
                 result.sealed += len(seals)
                 head.last_sequence, head.last_hash = sequence, previous
                 head.save(update_fields=["last_sequence", "last_hash"])
+                if time.monotonic() - last_signed >= SIGN_EVERY:
+                    result.checkpoint = checkpoint_create(now=sealed_at)
+                    last_signed = time.monotonic()
                 cursor = rows[-1][pk]
             if progress is not None:
                 progress(len(rows))
             if len(rows) < batch_size:
                 break
-    result.checkpoint = checkpoint_create(now=now)
+    result.checkpoint = checkpoint_create(now=fixed_now) or result.checkpoint
     return result
 
 
@@ -161,6 +173,8 @@ class Verification:
     last_sequence: int
     first_bad_sequence: int | None = None
     message: str = ""
+    # The last checkpoint this run walked through: (sequence, hash), to keep outside the DB.
+    signed_head: tuple[int, str] | None = None
 
 
 class _Bad(Exception):
@@ -226,17 +240,25 @@ def verify_chain(
     """Walk seals from `from_sequence` (to `to_sequence`, default: the chain head) and every
     checkpoint: the first sequence number that does not check out is reported.
 
-    Beyond the walk, the chain must still cover what was proven before: it must reach the
-    chain head, earlier good verifications and `expect` (a sequence and hash kept outside
-    the database), and no seal may stay unsigned longer than the grace period -- otherwise
-    deleting every checkpoint and recomputing the hashes would pass."""
+    Beyond the walk, the chain must still cover what was proven before: earlier good
+    verifications' hashes and `expect` (a sequence and hash kept outside the database) must
+    still be there and signed, a full walk must reach the chain head, and no seal may stay
+    unsigned longer than the grace period -- otherwise deleting every checkpoint and
+    recomputing the hashes would pass. Everything the walk is compared with is read before
+    it starts, in that order, so sealers and verifiers running meanwhile (which only ever
+    append) cannot make a sound chain look cut."""
     now = now or timezone.now()
     key = hmac_key()
     checked = 0
     expected = from_sequence
+    hash_at = {}
     try:
+        proven = _proven_so_far()
         checkpoints = _checkpoint_chain(key)
+        head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash")
+        head_sequence, head_hash = head.first() or (0, chain.GENESIS)
         signed_hash = {cp.last_sequence: cp.last_hash for cp in checkpoints}
+        watched = {head_sequence}
         if from_sequence == 1:
             previous = chain.GENESIS
         else:
@@ -244,6 +266,7 @@ def verify_chain(
             if anchor is None:
                 raise _Bad(from_sequence, f"no checkpoint ends at {from_sequence - 1}")
             previous = anchor.last_hash
+        hash_at[from_sequence - 1] = previous  # the head may be where this walk starts
         seals = AuditSeal.objects.filter(sequence__gte=from_sequence).order_by("sequence")
         if to_sequence is not None:
             seals = seals.filter(sequence__lte=to_sequence)
@@ -278,6 +301,8 @@ def verify_chain(
                     )
                 if seal.sequence in signed_hash and signed_hash[seal.sequence] != seal.hash:
                     raise _Bad(seal.sequence, "hash differs from the signed checkpoint")
+                if seal.sequence in watched:
+                    hash_at[seal.sequence] = seal.hash
                 previous = seal.hash
                 expected += 1
                 checked += 1
@@ -295,55 +320,88 @@ def verify_chain(
         end = to_sequence if to_sequence is not None else signed_end
         if expected <= min(end, signed_end):
             raise _Bad(expected, f"the chain ends at {expected - 1}; checkpoints cover {end}")
-        if to_sequence is None:
-            _check_reaches_head(expected - 1, previous)
-        _check_coverage(signed_end, now=now, expect=expect)
+        if to_sequence is None and head_sequence > 0:
+            if expected - 1 < head_sequence:
+                raise _Bad(
+                    expected,
+                    f"the chain ends at {expected - 1}; the chain head says {head_sequence}",
+                )
+            if hash_at.get(head_sequence) != head_hash:
+                raise _Bad(head_sequence, "the chain head's hash does not match that seal")
+        _check_coverage(
+            signed_end, proven=proven, now=now, expect=expect, sealed_before=head_sequence
+        )
     except _Bad as bad:
         return Verification(False, checked, from_sequence, expected - 1, bad.sequence, bad.message)
-    return Verification(True, checked, from_sequence, expected - 1)
+    walked_to = expected - 1
+    signed = [cp for cp in checkpoints if cp.last_sequence <= walked_to]
+    head = (signed[-1].last_sequence, signed[-1].last_hash) if signed else None
+    return Verification(True, checked, from_sequence, walked_to, signed_head=head)
 
 
-def _check_reaches_head(last_walked: int, last_hash: str) -> None:
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None or head.last_sequence == 0:
-        return
-    if last_walked < head.last_sequence:
+@dataclass(frozen=True)
+class _Proven:
+    top: int  # the furthest sequence an earlier good run proved
+    last_pk: int  # runs recorded after this read are not compared
+
+
+def _proven_so_far() -> _Proven:
+    runs = AuditVerification.objects.filter(ok=True, last_sequence__gt=0).exclude(last_hash="")
+    found = runs.aggregate(top=Max("last_sequence"), last_pk=Max("pk"))
+    return _Proven(found["top"] or 0, found["last_pk"] or 0)
+
+
+def _check_coverage(
+    signed_end: int,
+    *,
+    proven: _Proven,
+    now: datetime,
+    expect: tuple[int, str] | None,
+    sealed_before: int,
+) -> None:
+    """What was proven before must still be signed, with the same hashes. Seals made after
+    the checkpoints were read (past `sealed_before`) may be signed by a newer checkpoint."""
+    if proven.top > signed_end:
         raise _Bad(
-            last_walked + 1,
-            f"the chain ends at {last_walked}; the chain head says {head.last_sequence}",
+            signed_end + 1,
+            f"an earlier verification proved the chain to {proven.top} but checkpoints now "
+            f"end at {signed_end}: checkpoints were removed",
         )
-    if last_walked == head.last_sequence and head.last_hash != last_hash:
-        raise _Bad(last_walked, "the chain head's hash does not match the last seal")
-
-
-def _check_coverage(signed_end: int, *, now: datetime, expect: tuple[int, str] | None) -> None:
-    """What was proven before must still be signed, with the same hashes."""
-    proven = (
-        AuditVerification.objects.filter(ok=True, last_sequence__gt=0)
+    # Every earlier good run, in one statement: its recorded hash must still be there.
+    hash_now = AuditSeal.objects.filter(sequence=OuterRef("last_sequence")).values("hash")[:1]
+    rewritten = (
+        AuditVerification.objects.filter(ok=True, last_sequence__gt=0, pk__lte=proven.last_pk)
         .exclude(last_hash="")
-        .order_by("-last_sequence")
+        .annotate(hash_now=Subquery(hash_now))
+        .filter(Q(hash_now__isnull=True) | ~Q(hash_now=F("last_hash")))
+        .order_by("last_sequence")
+        .values_list("last_sequence", flat=True)
         .first()
     )
-    anchors = []
-    if proven is not None:
-        anchors.append((proven.last_sequence, proven.last_hash, "an earlier verification"))
+    if rewritten is not None:
+        raise _Bad(
+            rewritten,
+            f"hash at {rewritten} differs from an earlier verification: the chain was rewritten",
+        )
     if expect is not None:
-        anchors.append((expect[0], expect[1], "the expected hash"))
-    for sequence, digest, source in anchors:
+        sequence, digest = expect
         if sequence > signed_end:
             raise _Bad(
                 signed_end + 1,
-                f"{source} proved the chain to {sequence} but checkpoints now end at "
-                f"{signed_end}: checkpoints were removed",
+                f"the expected head is at {sequence} but checkpoints now end at {signed_end}: "
+                "checkpoints were removed or the tail was cut",
             )
         actual = AuditSeal.objects.filter(sequence=sequence).values_list("hash", flat=True)
         if list(actual) != [digest]:
             raise _Bad(
-                sequence, f"hash at {sequence} differs from {source}: the chain was rewritten"
+                sequence,
+                f"hash at {sequence} differs from the expected hash: the chain was rewritten",
             )
     grace = timedelta(minutes=settings.HARBORMASTER_AUDIT_UNSIGNED_GRACE_MINUTES)
     stale = (
-        AuditSeal.objects.filter(sequence__gt=signed_end, sealed_at__lt=now - grace)
+        AuditSeal.objects.filter(
+            sequence__gt=signed_end, sequence__lte=sealed_before, sealed_at__lt=now - grace
+        )
         .order_by("sequence")
         .values_list("sequence", flat=True)
         .first()

@@ -58,7 +58,11 @@ def sec_eastern_days_and_baseline_history(apps, schema_editor):
 
 def undo_sec_zone(apps, schema_editor):
     RegimeStage = apps.get_model("reporting", "RegimeStage")
-    RegimeStage.objects.filter(regime__code="sec-8k", code="8k").update(business_day_zone="")
+    RegimeStage.objects.filter(regime__code="sec-8k", code="8k").update(
+        business_day_zone="",
+        deadline_text="4 business days after the materiality determination "
+        "(weekends and US federal holidays skipped)",
+    )
 
 
 class Migration(migrations.Migration):

@@ -219,13 +219,13 @@ NEW_YORK = ZoneInfo("America/New_York")
     ("determined", "due"),
     [
         # Tuesday before Thanksgiving: Wed 25, (Thu 26 Thanksgiving), Fri 27, Mon 30, Tue 1
-        # December; due by the end of that Tuesday in New York.
-        (datetime(2026, 11, 24, 10, tzinfo=NEW_YORK), datetime(2026, 12, 1, 23, 59, 59)),
+        # December; due by 17:30 that Tuesday in New York.
+        (datetime(2026, 11, 24, 10, tzinfo=NEW_YORK), datetime(2026, 12, 1, 17, 30)),
         # Friday 22:00 in New York is already Saturday in UTC; counting UTC days would
         # start on Monday and end a day early. Mon 23, Tue 24, Wed 25, Fri 27.
-        (datetime(2026, 11, 20, 22, tzinfo=NEW_YORK), datetime(2026, 11, 27, 23, 59, 59)),
+        (datetime(2026, 11, 20, 22, tzinfo=NEW_YORK), datetime(2026, 11, 27, 17, 30)),
         # Monday 21:00 EST (Tuesday 02:00 UTC): Tue, Wed, Thu, Fri -- not Monday in UTC.
-        (datetime(2026, 11, 2, 21, tzinfo=NEW_YORK), datetime(2026, 11, 6, 23, 59, 59)),
+        (datetime(2026, 11, 2, 21, tzinfo=NEW_YORK), datetime(2026, 11, 6, 17, 30)),
     ],
 )
 def test_sec_8k_deadline_counts_new_york_business_days(open_breach, people, determined, due):
@@ -244,15 +244,36 @@ def test_sec_8k_deadline_counts_new_york_business_days(open_breach, people, dete
     )
     filing = obligation(assessment, "sec-8k", "8k")
     assert filing.due_at == due.replace(tzinfo=NEW_YORK)
-    assert filing.due_at.astimezone(NEW_YORK).time() == time(23, 59, 59)
+    # EDGAR dates a filing made after 17:30 Eastern the next business day.
+    assert filing.due_at.astimezone(NEW_YORK).time() == time(17, 30)
 
 
-def test_a_stage_business_day_zone_must_be_a_real_time_zone():
+@pytest.mark.parametrize("zone", ["America/Gotham", "Europe", "America", "posixrules", "../x"])
+def test_a_stage_business_day_zone_must_be_a_real_time_zone(zone):
     stage = RegimeStage.objects.get(regime__code="sec-8k")
-    stage.business_day_zone = "America/Gotham"
+    stage.business_day_zone = zone
     with pytest.raises(ValidationError) as caught:
         stage.full_clean()
     assert "business_day_zone" in caught.value.message_dict
+
+
+def test_a_local_end_of_day_needs_its_zone():
+    stage = RegimeStage.objects.get(regime__code="sec-8k")
+    stage.business_day_zone = ""
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+    assert "business_day_ends" in caught.value.message_dict
+
+
+def test_the_regime_stage_admin_shows_a_bad_zone_as_a_form_error(client, django_user_model):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    client.force_login(django_user_model.objects.create_superuser("root", "r@x.test", "pw"))
+    stage = RegimeStage.objects.get(regime__code="sec-8k")
+    url = reverse("admin:reporting_regimestage_change", args=[stage.pk])
+    response = client.post(url, changeform_post_data(client.get(url), business_day_zone="Europe"))
+    assert response.status_code == 200
+    assert "IANA time zone" in response.content.decode()
 
 
 def test_seeded_regimes_and_stages_have_a_baseline_history_row():
@@ -262,7 +283,7 @@ def test_seeded_regimes_and_stages_have_a_baseline_history_row():
         assert seeded and seeded == set(baseline)
     for stage in RegimeStage.objects.all():
         stage.full_clean()  # the seeded rules pass the checks an edit must pass
-    sec = RegimeStage.objects.get(regime__code="sec-8k").history.get()
+    sec = RegimeStage.objects.get(regime__code="sec-8k").history.get(history_type="+")
     assert sec.business_day_zone == "America/New_York"
     assert "Seeded" in sec.history_change_reason
 
@@ -685,7 +706,7 @@ def test_obligation_admin_refuses_a_submission_before_the_clock_started(
     )
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "before this notification&#x27;s clock started" in response.content.decode()
+    assert "before the event that starts this notification" in response.content.decode()
     art33.refresh_from_db()
     assert art33.status == ObligationStatus.PENDING and art33.submitted_at is None
 
@@ -738,7 +759,7 @@ def test_breach_register_export_with_a_bad_filter_goes_back_to_the_list(client, 
 
 def test_the_service_refuses_a_submission_before_the_clock_started(open_breach, people):
     _incident, art33 = _gdpr_assessment(open_breach, people)
-    with pytest.raises(DomainError, match="clock started") as caught:
+    with pytest.raises(DomainError, match="starts this notification") as caught:
         services.obligation_submit(
             obligation=art33,
             user=people["sec"],
@@ -806,3 +827,54 @@ def test_security_leads_may_edit_regimes_and_stages(client, people):
     assert people["sec"].has_perm("reporting.change_regime")
     client.force_login(people["ic"])
     assert not people["ic"].has_perm("reporting.change_regimestage")
+
+
+def test_the_hhs_annual_notice_can_be_submitted_before_year_end(open_breach, people):
+    """Its clock counts from 1 January after discovery, but HHS takes it any time after the
+    discovery: the floor is the discovery, not the year end."""
+    discovered = T0 - timedelta(days=3)
+    assessment = services.breach_assessment_start(
+        incident=open_breach(), user=people["sec"], regimes=regimes("hipaa"), now=T0
+    )
+    services.breach_assessment_set_time(
+        assessment=assessment,
+        anchor="discovery",
+        at=discovered,
+        reason="Found in the logs",
+        user=people["sec"],
+        now=T0,
+    )
+    services.breach_assessment_update(
+        assessment=assessment, user=people["sec"], approx_data_subjects=40, now=T0
+    )
+    annual = NotificationObligation.objects.get(
+        assessment=assessment, stage__anchor="discovery_year_end"
+    )
+    assert annual.anchor_at == datetime(2027, 1, 1, tzinfo=UTC)
+    with pytest.raises(DomainError, match="before the event"):
+        services.obligation_submit(
+            obligation=annual,
+            user=people["sec"],
+            submitted_at=discovered - timedelta(hours=1),
+            now=T0,
+        )
+    submitted = services.obligation_submit(obligation=annual, user=people["sec"], now=T0)
+    assert submitted.status == ObligationStatus.SUBMITTED and submitted.submitted_at == T0
+
+
+def test_changing_a_high_risk_decision_needs_a_new_rationale(client, open_breach, people):
+    from tests.incidents.admin_helpers import changeform_post_data
+
+    assessment = services.breach_assessment_start(
+        incident=open_breach(), user=people["sec"], regimes=regimes("gdpr-34"), now=T0
+    )
+    services.breach_assessment_decide_high_risk(
+        assessment=assessment, high_risk=False, rationale="Encrypted", user=people["sec"], now=T0
+    )
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    response = client.post(url, changeform_post_data(client.get(url), high_risk="unknown"))
+    assert response.status_code == 200
+    assert "Say why the decision changes" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.high_risk is False

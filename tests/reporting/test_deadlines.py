@@ -156,6 +156,20 @@ def test_business_days_across_the_spring_dst_change_in_new_york():
     assert due == datetime(2026, 3, 12, 3, 59, 59, tzinfo=UTC)
 
 
+def test_a_local_end_of_day_moves_the_deadline_to_that_time_on_the_last_day():
+    # Friday 22:00 EST: Mon 23, Tue 24, Wed 25, (Thanksgiving) Fri 27; EDGAR's 17:30 cut-off.
+    determined = datetime(2026, 11, 20, 22, tzinfo=NEW_YORK)
+    due = due_at(
+        determined,
+        4,
+        Unit.BUSINESS_DAYS,
+        holiday_calendar=HolidayCalendar.US_FEDERAL,
+        business_day_zone="America/New_York",
+        business_day_ends=datetime(2026, 1, 1, 17, 30).time(),
+    )
+    assert due == datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 17:30 EST
+
+
 def test_an_unknown_business_day_zone_is_an_error():
     with pytest.raises(DeadlineError, match="time zone"):
         due_at(datetime(2026, 1, 5, tzinfo=UTC), 1, Unit.BUSINESS_DAYS, business_day_zone="Mars/X")

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from incidents.choices import Severity
 from incidents.models import Incident
@@ -255,6 +256,64 @@ def test_a_rewritten_and_re_signed_chain_differs_from_the_proven_hash(sealed, ca
     assert "differs from the expected hash" in capsys.readouterr().err
 
 
+def test_a_long_sealing_run_signs_as_it_goes(open_breach, monkeypatch):
+    """A backlog can take longer than the unsigned grace period to seal: a verifier running
+    meanwhile must not mistake the committed-but-not-yet-signed seals for removed
+    checkpoints (that would open a false P1)."""
+    from reporting.audit import sealing
+
+    for hour in range(3):
+        open_breach(at=T0 + timedelta(hours=hour), title=f"Breach {hour}")
+    monkeypatch.setattr(sealing, "SIGN_EVERY", 0)  # every batch of the run is "late"
+    verdicts = []
+    result = seal_pending(
+        batch_size=3,
+        progress=lambda n: verdicts.append(
+            verify_chain(now=timezone.now() + timedelta(hours=2)).ok
+        ),
+    )
+    assert len(verdicts) > 5 and all(verdicts)
+    assert AuditCheckpoint.objects.count() > 5
+    assert AuditCheckpoint.objects.order_by("last_sequence").last().last_sequence == (
+        result.last_sequence
+    )
+    assert verify_chain(now=timezone.now() + timedelta(hours=2)).ok
+
+
+def test_sealing_while_verify_audit_walks_is_not_tampering(sealed, open_breach):
+    """The head is read before the walk: seals added meanwhile only extend the chain."""
+    sealed_during = []
+
+    def seal_meanwhile(count):
+        if not sealed_during:
+            open_breach(at=T0 + timedelta(hours=8), title="Meanwhile")
+            sealed_during.append(seal_pending(now=T0).sealed)
+
+    result = verify_chain(progress=seal_meanwhile)
+    assert sealed_during[0] > 0
+    assert result.ok, result.message
+    assert result.signed_head[0] <= result.last_sequence
+    assert verify_chain().ok
+
+
+def test_a_forged_good_run_does_not_hide_the_genuine_proof(sealed):
+    assert verify_new_segments(now=T0).ok
+    forge_row_and_drop_checkpoints()
+    seal_pending(now=T0)
+    forged_head = AuditSeal.objects.order_by("-sequence").first()
+    # Inserting is allowed (the log is append-only): a "good run" at the forged head.
+    AuditVerification.objects.create(
+        started_at=T0,
+        first_sequence=1,
+        last_sequence=forged_head.sequence,
+        last_hash=forged_head.hash,
+        checked=forged_head.sequence,
+        ok=True,
+    )
+    result = verify_chain(now=T0)
+    assert not result.ok and "differs from an earlier verification" in result.message
+
+
 def test_a_chain_head_ahead_of_the_seals_is_detected(sealed, capsys):
     with attacker():
         AuditChainHead.objects.update(last_sequence=sealed.last_sequence + 2)
@@ -266,8 +325,9 @@ def test_a_chain_head_ahead_of_the_seals_is_detected(sealed, capsys):
     "arguments, message",
     [
         (["--from", "3"], "no checkpoint ends at 2"),
-        (["--from", "0"], "verification starts at 1"),
+        (["--from", "0"], "sequences start at 1"),
         (["--expect", "12:abc"], "SEQUENCE:HASH"),
+        (["--expect", "0:" + "a" * 64], "SEQUENCE:HASH"),
     ],
 )
 def test_verify_audit_usage_errors_are_not_tamper_failures(sealed, arguments, message):

@@ -17,7 +17,7 @@ EXPECT = re.compile(r"^(?P<sequence>[0-9]+):(?P<hash>[0-9a-f]{64})$")
 
 def expected_anchor(value: str) -> tuple[int, str]:
     match = EXPECT.match(value.strip().lower())
-    if match is None:
+    if match is None or int(match["sequence"]) < 1:
         raise CommandError(
             f"--expect {value!r}: give SEQUENCE:HASH (a 64-character hex SHA-256), as printed "
             "by an earlier verify_audit run",
@@ -48,12 +48,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         start = options["start"]
         expect = expected_anchor(options["expect"]) if options["expect"] else None
-        if start < 1 or (
-            start > 1 and not AuditCheckpoint.objects.filter(last_sequence=start - 1).exists()
-        ):
+        if start < 1:
+            raise CommandError(f"--from {start}: sequences start at 1.", returncode=2)
+        if start > 1 and not AuditCheckpoint.objects.filter(last_sequence=start - 1).exists():
             raise CommandError(
                 f"--from {start}: verification starts at 1 or right after a checkpoint; "
-                "no checkpoint ends at {}".format(start - 1),
+                f"no checkpoint ends at {start - 1}",
                 returncode=2,
             )
         total = None if options["no_progress"] else AuditSeal.objects.count()
@@ -68,9 +68,9 @@ class Command(BaseCommand):
             )
             sys.exit(1)
         self.stdout.write(f"OK: {result.checked} sealed history rows verified.")
-        latest = AuditCheckpoint.objects.order_by("-last_sequence").first()
-        if latest is not None:
+        if result.signed_head is not None:
+            sequence, digest = result.signed_head
             self.stdout.write(
-                f"Signed head: {latest.last_sequence}:{latest.last_hash} "
-                f"(keep it outside the database; check it later with --expect)"
+                f"Signed head: {sequence}:{digest} "
+                "(keep it outside the database; check it later with --expect)"
             )
