@@ -46,13 +46,18 @@ def add_business_days(start: datetime, days: int, closed: ClosedDay | None = Non
     """`days` business days after `start` (same UTC time of day): Monday to Friday, less
     the days `closed` says are holidays. Day 1 is the first business day after start;
     starting on a weekend or holiday counts from the next business day."""
-    result = start
+    return start + (nth_business_day(start.date(), days, closed) - start.date())
+
+
+def nth_business_day(start: date, days: int, closed: ClosedDay | None = None) -> date:
+    """The `days`-th day after `start` that is Monday to Friday and not `closed`."""
+    day = start
     remaining = days
     while remaining > 0:
-        result += timedelta(days=1)
-        if result.weekday() < 5 and not (closed and closed(result.date())):
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not (closed and closed(day)):
             remaining -= 1
-    return result
+    return day
 
 
 @cache
@@ -84,12 +89,7 @@ def add_local_business_days(
     (SEC: 17:30, EDGAR's cut-off for a filing to carry that day's date), by default its last
     second."""
     local_zone = business_day_zone(zone)
-    day = start.astimezone(local_zone).date()
-    remaining = days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and not (closed and closed(day)):
-            remaining -= 1
+    day = nth_business_day(start.astimezone(local_zone).date(), days, closed)
     # DST changes happen in the small hours; fold=0 picks the first of a repeated time.
     ends = day_ends or END_OF_DAY
     return datetime.combine(day, ends, tzinfo=local_zone).astimezone(UTC)
@@ -114,7 +114,8 @@ def due_at(
 ) -> datetime | None:
     """The deadline `amount` `unit`s after `anchor`, in UTC. Computed on the UTC instant,
     so a DST change in the anchor's zone never shifts it; None when there is no clock.
-    Business days with a `business_day_zone` are that zone's days, ending at its midnight."""
+    Business days with a `business_day_zone` are that zone's days, the deadline being
+    `business_day_ends` (default 23:59:59) there on the last one."""
     if amount is None:
         return None
     if amount < 0:

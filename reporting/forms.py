@@ -6,7 +6,7 @@ from . import domain
 from .audit.export import FORMATS
 from .audit.tables import history_tables
 from .models import BreachAssessment, NotificationObligation
-from .services import ANCHOR_NAMES, FACT_FIELDS, submission_floor
+from .services import ANCHOR_NAMES, FACT_FIELDS, submission_too_early
 
 TIME_FIELDS = tuple(f"{name}_at" for name in ANCHOR_NAMES)
 REASON_FIELDS = tuple(f"{name}_reason" for name in ANCHOR_NAMES)
@@ -102,13 +102,9 @@ class ObligationForm(forms.ModelForm):
         data = super().clean()
         submitted_at = data.get("submitted_at")
         if data.get("record") == "submit" and submitted_at:
-            floor = submission_floor(self.instance)
-            if floor is not None and submitted_at < floor:
-                self.add_error(
-                    "submitted_at",
-                    f"Submission cannot be before the event that starts this notification's "
-                    f"clock ({floor:%Y-%m-%d %H:%M} UTC).",
-                )
+            too_early = submission_too_early(self.instance, submitted_at)
+            if too_early:
+                self.add_error("submitted_at", too_early)
         if data.get("record") == "not_required" and not (data.get("rationale") or "").strip():
             self.add_error("rationale", "Say why this notification is not required.")
         return data

@@ -361,12 +361,20 @@ def _lock_obligation(obligation) -> NotificationObligation:
     )
 
 
-def submission_floor(obligation: NotificationObligation) -> datetime | None:
-    """The earliest a notification can have been made: the event its clock counts from
-    (for HHS's annual notice of small breaches, the discovery itself, not 1 January)."""
+def submission_too_early(obligation: NotificationObligation, submitted_at: datetime) -> str:
+    """Why `submitted_at` cannot be right ("" if it can): a notification is never made
+    before the event its clock counts from (for HHS's annual notice of small breaches, the
+    discovery itself, not the 1 January its clock starts on)."""
     if obligation.stage.anchor == Anchor.DISCOVERY_YEAR_END:
-        return obligation.assessment.discovery_at
-    return obligation.anchor_at
+        floor = obligation.assessment.discovery_at
+    else:
+        floor = obligation.anchor_at
+    if floor is None or submitted_at >= floor:
+        return ""
+    return (
+        "Submission cannot be before the event that starts this notification's clock "
+        f"({floor:%Y-%m-%d %H:%M} UTC)."
+    )
 
 
 @transaction.atomic
@@ -388,13 +396,9 @@ def obligation_submit(
     submitted_at = submitted_at or now
     if submitted_at > now:
         raise DomainError("Submission cannot be in the future.", field="submitted_at")
-    floor = submission_floor(locked)
-    if floor is not None and submitted_at < floor:
-        raise DomainError(
-            f"Submission cannot be before the event that starts this notification's clock "
-            f"({floor:%Y-%m-%d %H:%M} UTC).",
-            field="submitted_at",
-        )
+    too_early = submission_too_early(locked, submitted_at)
+    if too_early:
+        raise DomainError(too_early, field="submitted_at")
     if not isinstance(contents or {}, dict):
         raise DomainError("Give the contents as an object of field key to value.", field="contents")
     assessment = locked.assessment

@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from ..ids import is_id_text
 from ..models import ApiScope
 from ..moments import parse_utc_moment
 from ..selectors import incidents_visible_to, user_sees_all_security
@@ -120,9 +121,7 @@ class AuditEventsView(_StreamingView):
                 errors={"model": [f"Known: {', '.join(sorted(known))}."]},
             )
         object_id = params.get("object_id") or None
-        if object_id is not None and (
-            not (object_id.isascii() and object_id.isdigit()) or len(object_id) > 18
-        ):
+        if object_id is not None and not is_id_text(object_id):
             raise ApiError(
                 "object_id must be a number.",
                 status_code=status.HTTP_400_BAD_REQUEST,

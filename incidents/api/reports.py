@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..choices import Category, IncidentType, Severity
+from ..ids import is_id_text
 from ..models import ApiScope, Service
 from ..moments import parse_utc_moment
 from ..selectors import user_sees_all_security
@@ -79,8 +80,7 @@ def _choice_list(params, name: str, choices) -> list[str]:
 
 def _service_ids(params) -> list[int]:
     raw = [v.strip() for item in params.getlist("service") for v in item.split(",") if v.strip()]
-    # isascii: str.isdigit() also accepts "²" and other digits int() refuses or misreads.
-    if not all(v.isascii() and v.isdigit() and len(v) <= 18 for v in raw):
+    if not all(is_id_text(v) for v in raw):
         raise _bad("service", "Expected service ids (integers).")
     ids = sorted({int(v) for v in raw})
     if ids:

@@ -251,14 +251,12 @@ def verify_chain(
     key = hmac_key()
     checked = 0
     expected = from_sequence
-    hash_at = {}
     try:
         proven = _proven_so_far()
         checkpoints = _checkpoint_chain(key)
         head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash")
         head_sequence, head_hash = head.first() or (0, chain.GENESIS)
         signed_hash = {cp.last_sequence: cp.last_hash for cp in checkpoints}
-        watched = {head_sequence}
         if from_sequence == 1:
             previous = chain.GENESIS
         else:
@@ -266,14 +264,15 @@ def verify_chain(
             if anchor is None:
                 raise _Bad(from_sequence, f"no checkpoint ends at {from_sequence - 1}")
             previous = anchor.last_hash
-        hash_at[from_sequence - 1] = previous  # the head may be where this walk starts
+        # The head's hash as the walk finds it (the head may be where this walk starts).
+        hash_at_head = previous if from_sequence - 1 == head_sequence else None
         seals = AuditSeal.objects.filter(sequence__gte=from_sequence).order_by("sequence")
         if to_sequence is not None:
             seals = seals.filter(sequence__lte=to_sequence)
         batch: list[AuditSeal] = []
 
         def check(batch):
-            nonlocal expected, previous, checked
+            nonlocal expected, previous, checked, hash_at_head
             rows = _history_rows(batch)
             for seal in batch:
                 if seal.sequence != expected:
@@ -301,8 +300,8 @@ def verify_chain(
                     )
                 if seal.sequence in signed_hash and signed_hash[seal.sequence] != seal.hash:
                     raise _Bad(seal.sequence, "hash differs from the signed checkpoint")
-                if seal.sequence in watched:
-                    hash_at[seal.sequence] = seal.hash
+                if seal.sequence == head_sequence:
+                    hash_at_head = seal.hash
                 previous = seal.hash
                 expected += 1
                 checked += 1
@@ -326,7 +325,7 @@ def verify_chain(
                     expected,
                     f"the chain ends at {expected - 1}; the chain head says {head_sequence}",
                 )
-            if hash_at.get(head_sequence) != head_hash:
+            if hash_at_head != head_hash:
                 raise _Bad(head_sequence, "the chain head's hash does not match that seal")
         _check_coverage(
             signed_end, proven=proven, now=now, expect=expect, sealed_before=head_sequence

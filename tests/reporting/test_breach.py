@@ -827,6 +827,8 @@ def test_security_leads_may_edit_regimes_and_stages(client, people):
     assert people["sec"].has_perm("reporting.change_regime")
     client.force_login(people["ic"])
     assert not people["ic"].has_perm("reporting.change_regimestage")
+    read_only = client.get(reverse("admin:reporting_regimestage_change", args=[stage.pk]))
+    assert read_only.status_code == 200 and b'name="_save"' not in read_only.content
 
 
 def test_the_hhs_annual_notice_can_be_submitted_before_year_end(open_breach, people):

@@ -8,6 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from incidents.ids import is_id_text
 from reporting.audit.export import FORMATS, AuditFilter, count_events, export_lines
 from reporting.audit.tables import history_tables
 
@@ -36,9 +37,7 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"Unknown model(s): {', '.join(unknown)}. Known: {sorted(known)}")
         object_id = options["object_id"]
-        if object_id is not None and not (
-            object_id.isascii() and object_id.isdigit() and len(object_id) <= 18
-        ):
+        if object_id is not None and not is_id_text(object_id):
             raise CommandError(f"--object {object_id!r}: give a whole-number object id.")
         filters = AuditFilter(
             since=parse_moment(options["since"]),
