@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .choices import CATEGORY_BY_TYPE, Phase, Status
+from .kernel.errors import DomainError
 
 # Forward order of the lifecycle; `cancelled` sits outside it.
 LIFECYCLE = (
@@ -36,15 +37,6 @@ PHASES_ON_ENTRY = {
     Status.INVESTIGATING: (Phase.CONTAINMENT,),
     Status.CONTAINED: (Phase.RESOLUTION, Phase.RECOVERY),
 }
-
-
-class DomainError(Exception):
-    """A rule was broken; the message is meant for the person who asked."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class InvalidTransition(DomainError):

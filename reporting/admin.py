@@ -17,7 +17,7 @@ import incidents.admin  # noqa: F401  (the incident admin is registered first; e
 from incidents.admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from incidents.models import Incident
 from incidents.selectors import incidents_visible_to, user_sees_all_security
-from incidents.spreadsheets import spreadsheet_text
+from incidents.kernel.spreadsheets import spreadsheet_text
 
 from . import services
 from .audit.export import FORMATS, AuditFilter, export_lines, hidden_security_incidents

@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from ..ids import is_id_text
+from ..kernel.ids import is_id_text
 from ..models import ApiScope
 from ..moments import parse_utc_moment
 from ..selectors import incidents_visible_to, user_sees_all_security

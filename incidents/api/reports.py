@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..choices import Category, IncidentType, Severity
-from ..ids import is_id_text
+from ..kernel.ids import is_id_text
 from ..models import ApiScope, Service
 from ..moments import parse_utc_moment
 from ..selectors import user_sees_all_security

@@ -22,7 +22,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from incidents.models import EscalationEvent, Service
-from incidents.spreadsheets import spreadsheet_text, xlsx_text
+from incidents.kernel.spreadsheets import spreadsheet_text, xlsx_text
 
 from . import domain
 from .expressions import DurationSeconds, sla_outcome, user_hours

@@ -2,7 +2,7 @@
 
 import pytest
 
-from incidents.ids import is_id_text
+from incidents.kernel.ids import is_id_text
 
 
 @pytest.mark.parametrize(

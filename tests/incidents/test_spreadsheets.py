@@ -2,7 +2,7 @@
 
 import pytest
 
-from incidents.spreadsheets import spreadsheet_text, xlsx_text
+from incidents.kernel.spreadsheets import spreadsheet_text, xlsx_text
 
 
 @pytest.mark.parametrize(

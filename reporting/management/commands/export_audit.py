@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from incidents.ids import is_id_text
+from incidents.kernel.ids import is_id_text
 from reporting.audit.export import FORMATS, AuditFilter, count_events, export_lines
 from reporting.audit.tables import history_tables
 
