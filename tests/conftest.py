@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+# Shared fixtures: query budgets (tests/query_budget.py).
+pytest_plugins = ["tests.query_budget"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
