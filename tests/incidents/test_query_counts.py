@@ -1,11 +1,10 @@
 """Query budgets of the incident pages and hot API endpoints (tests/query_budget.py)."""
 
+from incidents.models import Incident
 from tests.query_budget import admin_changelists
 
 
 def test_incident_pages_and_endpoints_stay_within_their_query_counts(demo_admin, query_budget):
-    from incidents.models import Incident
-
     for name, url in admin_changelists("incidents").items():
         query_budget.measure(name, lambda url=url: demo_admin.get(url))
     incident = Incident.objects.order_by("detected_at", "pk").last()
