@@ -4,6 +4,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from incidents.api.urls import urlpatterns as incident_api
+from postmortems.api.urls import urlpatterns as postmortem_api
+from reporting.api_urls import urlpatterns as reporting_api
+
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -25,7 +29,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/ingest/", include("incidents.api.ingest_urls")),
-    path("api/v1/", include("incidents.api.urls")),
+    # Each app serves its own API; one namespace "api" for all of them.
+    path("api/v1/", include((incident_api + postmortem_api + reporting_api, "api"))),
 ]
 
 # Under /api/ these answer in the API's JSON error shape; elsewhere Django's pages.

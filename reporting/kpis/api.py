@@ -25,15 +25,20 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..choices import Category, IncidentType, Severity
-from ..kernel.ids import is_id_text
-from ..models import ApiScope, Service
-from ..moments import parse_utc_moment
-from ..selectors import user_sees_all_security
-from .authentication import request_api_key
-from .errors import ApiError
-from .schema import error_responses
-from .visibility import incidents_visible_to_request
+from incidents.api.authentication import request_api_key
+from incidents.api.errors import ApiError
+from incidents.api.schema import error_responses
+from incidents.api.visibility import incidents_visible_to_request
+from incidents.choices import Category, IncidentType, Severity
+from incidents.kernel.ids import is_id_text
+from incidents.models import ApiScope, Service
+from incidents.moments import parse_utc_moment
+from incidents.selectors import user_sees_all_security
+
+from . import domain, exports
+from .domain import FREQUENCY_BYS, GROUP_BYS, PERIODS, periods_between
+from .exports import iso
+from .selectors import kpi_frequency, kpi_incidents, kpi_report
 
 READ_PERMS = ("incidents.view_incident",)
 FILTER_CHOICES = {
@@ -102,9 +107,6 @@ class KpiQuery:
     """The validated query string, the caller's scoped incidents and what they cover."""
 
     def __init__(self, request, *, now: datetime):
-        from reporting.kpis import domain
-        from reporting.kpis.selectors import kpi_incidents
-
         params = request.query_params
         try:
             self.window = domain.kpi_window(
@@ -135,8 +137,6 @@ class KpiQuery:
         )
 
     def head(self) -> dict:
-        from reporting.kpis.exports import iso
-
         return {
             "from": iso(self.window.start),
             "to": iso(self.window.end),
@@ -344,9 +344,6 @@ class KpiReportView(_KpiView):
         },
     )
     def get(self, request):
-        from reporting.kpis.domain import GROUP_BYS
-        from reporting.kpis.selectors import kpi_report
-
         query = KpiQuery(request, now=timezone.now())
         group_by = _choice(request.query_params, "group_by", GROUP_BYS, "severity")
         summary, groups = kpi_report(query.incidents, group_by=group_by, now=query.now)
@@ -386,9 +383,6 @@ class KpiFrequencyView(_KpiView):
         },
     )
     def get(self, request):
-        from reporting.kpis.domain import FREQUENCY_BYS, PERIODS, periods_between
-        from reporting.kpis.selectors import kpi_frequency
-
         query = KpiQuery(request, now=timezone.now())
         period = _choice(request.query_params, "period", PERIODS, "month")
         by = _choice(request.query_params, "by", FREQUENCY_BYS, "severity")
@@ -442,10 +436,6 @@ class KpiExportView(_KpiView):
         },
     )
     def get(self, request):
-        from reporting.kpis import exports
-        from reporting.kpis.domain import GROUP_BYS
-        from reporting.kpis.selectors import kpi_report
-
         params = request.query_params
         query = KpiQuery(request, now=timezone.now())
         fmt = _choice(params, "format", tuple(exports.FORMATS), "csv")

@@ -15,14 +15,18 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from ..kernel.ids import is_id_text
-from ..models import ApiScope
-from ..moments import parse_utc_moment
-from ..selectors import incidents_visible_to, user_sees_all_security
-from .authentication import request_api_key
-from .errors import ApiError
-from .schema import EXAMPLE_REFERENCE, error_responses
-from .visibility import incidents_visible_to_request
+from incidents.api.authentication import request_api_key
+from incidents.api.errors import ApiError
+from incidents.api.schema import EXAMPLE_REFERENCE, error_responses
+from incidents.api.visibility import incidents_visible_to_request
+from incidents.kernel.ids import is_id_text
+from incidents.models import ApiScope
+from incidents.moments import parse_utc_moment
+from incidents.selectors import incidents_visible_to, user_sees_all_security
+
+from .evidence import evidence_pack
+from .export import FORMATS, AuditFilter, export_lines, hidden_security_incidents
+from .tables import history_tables
 
 AUDIT_PERMS = ("reporting.view_audit_trail",)
 
@@ -51,8 +55,6 @@ def _moment(name: str, raw: str | None):
 
 def hidden_incidents_for(request):
     """Security incidents this caller may not see, as an id subquery (None: none hidden)."""
-    from reporting.audit.export import hidden_security_incidents
-
     api_key = request_api_key(request)
     if api_key is not None:
         return hidden_security_incidents(
@@ -100,9 +102,6 @@ class AuditEventsView(_StreamingView):
         },
     )
     def get(self, request):
-        from reporting.audit.export import FORMATS, AuditFilter, export_lines
-        from reporting.audit.tables import history_tables
-
         params = request.query_params
         output = params.get("output") or "jsonl"
         if output not in FORMATS:
@@ -171,8 +170,6 @@ class EvidencePackView(_StreamingView):
         },
     )
     def get(self, request, reference: str):
-        from reporting.evidence import evidence_pack
-
         incident = incidents_visible_to_request(request).filter(reference=reference).first()
         if incident is None:
             raise NotFound("Not found.")
@@ -187,4 +184,4 @@ class EvidencePackView(_StreamingView):
         )
 
 
-__all__ = ["EXAMPLE_REFERENCE", "AuditEventsView", "EvidencePackView"]
+__all__ = ["AuditEventsView", "EvidencePackView"]

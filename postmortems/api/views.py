@@ -8,9 +8,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import ApiScope
-from .schema import error_responses
-from .visibility import incidents_visible_to_request
+from incidents.api.schema import error_responses
+from incidents.api.visibility import incidents_visible_to_request
+from incidents.models import ApiScope
+
+from ..models import PostMortem
+from ..selectors import postmortem_json, postmortem_markdown
 
 PERMS = ("incidents.view_incident", "postmortems.view_postmortem")
 
@@ -21,8 +24,6 @@ class _PostMortemBase(APIView):
     http_method_names = ["get", "head"]
 
     def get_postmortem(self, reference: str):
-        from postmortems.models import PostMortem
-
         incident = incidents_visible_to_request(self.request).filter(reference=reference).first()
         if incident is None:
             raise NotFound("No such incident.")
@@ -42,8 +43,6 @@ class PostMortemJsonView(_PostMortemBase):
         responses={200: OpenApiTypes.OBJECT, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request, reference: str):
-        from postmortems.selectors import postmortem_json
-
         return Response(postmortem_json(self.get_postmortem(reference)))
 
 
@@ -56,8 +55,6 @@ class PostMortemMarkdownView(_PostMortemBase):
         },
     )
     def get(self, request, reference: str):
-        from postmortems.selectors import postmortem_markdown
-
         postmortem = self.get_postmortem(reference)
         response = HttpResponse(
             postmortem_markdown(postmortem), content_type="text/markdown; charset=utf-8"
