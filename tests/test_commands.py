@@ -340,6 +340,7 @@ def start_stack():
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_runstack_serves_and_stops_web_worker_and_beat_on_ctrl_c(stack_env, start_stack):
     port = stack_env["PORT"]
     stack = start_stack(stack_env)
@@ -369,6 +370,7 @@ def test_runstack_serves_and_stops_web_worker_and_beat_on_ctrl_c(stack_env, star
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_runstack_stops_everything_and_fails_when_a_child_dies(stack_env, start_stack):
     stack = start_stack(stack_env)
     stack.wait_for(r"Admin: http://", timeout=60)

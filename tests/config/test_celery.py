@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Real worker processes: make test-fast skips them.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 STRIPPED = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "HARBORMASTER_VAR_DIR")
 

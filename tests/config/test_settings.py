@@ -78,6 +78,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow  # a manage.py subprocess
 @pytest.mark.parametrize("extra", [{}, {"SECURE_HSTS_PRELOAD": "true"}])
 def test_production_settings_pass_check_deploy(tmp_path, extra):
     env = production_env(tmp_path) | extra
@@ -86,6 +87,7 @@ def test_production_settings_pass_check_deploy(tmp_path, extra):
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.slow  # a manage.py subprocess
 @pytest.mark.parametrize(
     ("extra", "check_id"),
     [
@@ -102,6 +104,7 @@ def test_check_deploy_still_catches_weakened_production_settings(tmp_path, extra
     assert check_id in result.stderr
 
 
+@pytest.mark.slow  # a manage.py subprocess
 def test_production_settings_are_locked_down(tmp_path):
     result = manage("shell", "-v", "0", "-c", PRINT_SETTINGS, env=production_env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -118,6 +121,7 @@ def test_production_settings_are_locked_down(tmp_path):
     }
 
 
+@pytest.mark.slow  # a manage.py subprocess
 def test_debug_true_fails_check_deploy_under_local_settings(tmp_path):
     """The check above is not vacuous: the same command fails on development settings."""
     env = production_env(tmp_path)
@@ -127,6 +131,7 @@ def test_debug_true_fails_check_deploy_under_local_settings(tmp_path):
     assert "security.W018" in result.stderr  # DEBUG is True
 
 
+@pytest.mark.slow  # a manage.py subprocess
 @pytest.mark.parametrize(
     "name",
     [
@@ -146,6 +151,7 @@ def test_production_refuses_to_start_without(name, tmp_path):
     assert f"{name} must be set" in result.stderr or f"{name} must point" in result.stderr
 
 
+@pytest.mark.slow  # a manage.py subprocess
 def test_production_refuses_an_empty_secret_key(tmp_path):
     env = production_env(tmp_path) | {"SECRET_KEY": ""}
     result = manage("check", env=env)
@@ -153,6 +159,7 @@ def test_production_refuses_an_empty_secret_key(tmp_path):
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+@pytest.mark.slow  # a manage.py subprocess
 def test_local_settings_use_sqlite_in_wal_mode_with_a_busy_timeout(tmp_path):
     """Web, worker and beat share one SQLite file: WAL and a busy timeout make that work."""
     var_dir = tmp_path / "var"

@@ -22,7 +22,7 @@ from incidents.models import (
 from tests.factories import UserFactory
 from tests.servers import broker_url_for_publishing
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 DUE = 1000
 

@@ -33,7 +33,7 @@ from tests.servers import (
     broker_url_for_publishing,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_URL = "https://harbormaster.example.test"

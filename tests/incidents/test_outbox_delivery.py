@@ -302,6 +302,7 @@ def test_smtp_server_down_is_retried_not_lost(settings, now, oncall):
 # --- Broker unreachable ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_unreachable_broker_does_not_block_the_write_and_the_relay_sends_the_pages(
     settings, now, oncall, hook, django_capture_on_commit_callbacks, caplog
 ):

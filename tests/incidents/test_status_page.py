@@ -229,6 +229,7 @@ def live_world(live_url):
     return build_world(timezone.now().replace(microsecond=0))
 
 
+@pytest.mark.slow
 def test_status_page_in_headless_chromium(live_url, live_world, browser_page):
     world = live_world
     page = browser_page

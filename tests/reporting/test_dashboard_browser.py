@@ -16,6 +16,8 @@ from tests.incidents.test_status_page import (  # noqa: F401 - live_url is a fix
 )
 from tests.reporting.test_dashboard import breach, incident
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 PASSWORD = "pw"  # what tests.factories.UserFactory sets
 RANGE = "from=2026-01-01&to=2026-03-31"
 CHARTS = {
