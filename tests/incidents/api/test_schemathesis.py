@@ -18,7 +18,7 @@ from incidents.api.keys import api_key_create
 from incidents.models import ApiScope
 from tests.factories import ServiceFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # ~20 s of generated requests
 
 EXAMPLES_PER_OPERATION_AND_MODE = 25
 
