@@ -13,16 +13,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-import incidents.admin  # noqa: F401  (the incident admin is registered first; extended below)
-from incidents.admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from incidents.models import Incident
-from incidents.selectors import incidents_visible_to, user_sees_all_security
+from incidents.admin.base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from incidents.kernel.spreadsheets import spreadsheet_text
+from incidents.selectors import incidents_visible_to, user_sees_all_security
 
-from . import services
+from .audit.evidence import evidence_pack
 from .audit.export import FORMATS, AuditFilter, export_lines, hidden_security_incidents
-from .choices import ObligationStatus
-from .forms import AuditExportForm, BreachAssessmentForm, ObligationForm
+from .audit.forms import AuditExportForm
+from .breach import services
+from .breach.choices import ObligationStatus
+from .breach.forms import BreachAssessmentForm, ObligationForm
+from .breach.services import ANCHOR_NAMES, FACT_FIELDS
 from .models import (
     AuditCheckpoint,
     AuditSeal,
@@ -33,7 +34,6 @@ from .models import (
     RegimeStage,
 )
 from .preparedness import admin as _preparedness_admin  # noqa: F401  (registers its models)
-from .services import ANCHOR_NAMES, FACT_FIELDS
 
 AUDIT_PERM = "reporting.view_audit_trail"
 REGISTER_PERM = "reporting.view_breach_register"
@@ -544,8 +544,6 @@ class AuditSealAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "admin/reporting/audit_export.html", context)
 
     def evidence_view(self, request, incident_id):
-        from .evidence import evidence_pack
-
         if not request.user.has_perm(AUDIT_PERM):
             raise PermissionDenied
         incident = incidents_visible_to(request.user).filter(pk=incident_id).first()
@@ -584,62 +582,3 @@ class AuditVerificationAdmin(ReadOnlyAdmin):
         "incident",
     ]
     list_filter = ["ok"]
-
-
-# --- the incident page: breach assessment and evidence pack buttons -------------------------
-# Extends whichever incident admin is registered (other apps may extend it the same way).
-_BaseIncidentAdmin = type(admin.site._registry[Incident])
-
-
-class IncidentAdmin(_BaseIncidentAdmin):
-    actions = [*_BaseIncidentAdmin.actions, "export_audit_csv", "export_audit_jsonl"]
-
-    def has_audit_permission(self, request):
-        return request.user.has_perm(AUDIT_PERM)
-
-    def _export_audit(self, request, queryset, fmt):
-        # The changelist queryset is already need-to-know scoped; the filter scopes again
-        # for rows of other incidents reached through relations.
-        references = list(queryset.values_list("reference", flat=True))
-        return audit_download(
-            audit_filter_for(request, incidents=references), fmt, name="audit-incidents"
-        )
-
-    @admin.action(
-        description="Export audit trail of selected incidents (CSV)", permissions=["audit"]
-    )
-    def export_audit_csv(self, request, queryset):
-        return self._export_audit(request, queryset, "csv")
-
-    @admin.action(
-        description="Export audit trail of selected incidents (JSON Lines)", permissions=["audit"]
-    )
-    def export_audit_jsonl(self, request, queryset):
-        return self._export_audit(request, queryset, "jsonl")
-
-    def _actions_for(self, request, obj):
-        actions = list(super()._actions_for(request, obj))
-        assessment = BreachAssessment.objects.filter(incident=obj).only("pk").first()
-        if assessment is not None:
-            actions.append(
-                (
-                    "Breach assessment",
-                    reverse("admin:reporting_breachassessment_change", args=[assessment.pk]),
-                )
-            )
-        elif request.user.has_perm("reporting.add_breachassessment"):
-            actions.append(
-                (
-                    "Start breach assessment",
-                    reverse("admin:reporting_breachassessment_start", args=[obj.pk]),
-                )
-            )
-        if request.user.has_perm(AUDIT_PERM):
-            actions.append(
-                ("Evidence pack", reverse("admin:reporting_evidence_pack", args=[obj.pk]))
-            )
-        return actions
-
-
-admin.site.unregister(Incident)
-admin.site.register(Incident, IncidentAdmin)

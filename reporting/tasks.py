@@ -1,45 +1,9 @@
-"""Celery tasks of the compliance app: thin, idempotent, driven by beat."""
+"""The Celery tasks of the reporting app, one module per subdomain. Celery's autodiscovery
+imports `reporting.tasks`; importing the subpackages' task modules here registers every
+task under its own name (reporting.seal_audit, reporting.preparedness.send_reminders, ...)."""
 
-import logging
+from .audit import tasks as audit_tasks
+from .breach import tasks as breach_tasks
+from .preparedness import tasks as preparedness_tasks
 
-from celery import shared_task
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(name="reporting.dispatch_obligation_reminders")
-def dispatch_obligation_reminders() -> dict:
-    from .services import obligation_reminders_dispatch
-
-    return obligation_reminders_dispatch()
-
-
-@shared_task(name="reporting.seal_audit")
-def seal_audit() -> int:
-    from .audit.sealing import seal_pending
-
-    return seal_pending().sealed
-
-
-@shared_task(name="reporting.verify_audit")
-def verify_audit(full: bool = False) -> bool:
-    from .audit.sealing import verify_new_segments
-
-    run = verify_new_segments(full=full)
-    if not run.ok:
-        logger.error("Audit verification failed at %s: %s", run.first_bad_sequence, run.message)
-        return False
-    if run.last_hash:
-        # Kept in the logs, outside the database: proof of how far the chain went.
-        logger.info(
-            "Audit chain verified; signed head %s:%s (pass it to verify_audit --expect)",
-            run.last_sequence,
-            run.last_hash,
-        )
-    return True
-
-
-@shared_task(name="reporting.verify_audit_full")
-def verify_audit_full() -> bool:
-    """The whole chain from sequence 1: catches edits to segments verified earlier."""
-    return verify_audit(full=True)
+__all__ = ["audit_tasks", "breach_tasks", "preparedness_tasks"]

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import CharField, DateTimeField, F, Func, QuerySet, Subquery
 
+from incidents.choices import Category
 from incidents.models import Incident
 
 from .tables import ACTIONS, AS_IS, HistoryTable, history_tables, plain
@@ -275,8 +276,6 @@ def export_lines(filters: AuditFilter, fmt: str) -> Iterator[str]:
 
 def hidden_security_incidents(*, sees_all_security: bool, visible: QuerySet | None = None):
     """Ids of security incidents the reader may not see (need-to-know), as a subquery."""
-    from incidents.choices import Category
-
     if sees_all_security:
         return None
     hidden = Incident.objects.filter(category=Category.SECURITY)

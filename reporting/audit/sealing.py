@@ -17,8 +17,11 @@ from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from ..models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
+from incidents.choices import DetectionSource, IncidentType, Severity
+from incidents.services import incident_create
+
 from . import chain
+from .models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
 from .tables import sealable_models
 
 logger = logging.getLogger(__name__)
@@ -449,9 +452,6 @@ def verify_new_segments(*, now: datetime | None = None, full: bool = False) -> A
 
 
 def _open_tamper_incident(result: Verification, *, now: datetime):
-    from incidents.choices import DetectionSource, IncidentType, Severity
-    from incidents.services import incident_create
-
     earlier = (
         AuditVerification.objects.filter(
             ok=False, first_bad_sequence=result.first_bad_sequence, incident__isnull=False

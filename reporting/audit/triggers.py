@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import connections
 
+from .tables import history_table_names
+
 FUNCTION = "harbormaster_refuse_audit_change"
 TRIGGER = "harbormaster_append_only"
 # TRUNCATE skips row triggers, so each table also gets a statement-level trigger.
@@ -28,8 +30,6 @@ $$;
 def protected_tables(connection) -> list[str]:
     """Audit tables and every history table present in the database."""
     existing = set(connection.introspection.table_names())
-    from .tables import history_table_names
-
     names = set(history_table_names()) | set(AUDIT_TABLES)
     # Tables of history models not (yet) in the app registry, e.g. during a migration.
     names |= {name for name in existing if "_historical" in name}

@@ -10,10 +10,10 @@ from django.db.models.functions import Coalesce
 
 from incidents.selectors import incidents_visible_to
 
-from ..choices import ObligationStatus
+from ..breach.choices import ObligationStatus
+from ..breach.models import BreachAssessment, NotificationObligation
 from ..kpis.domain import periods_between
 from ..kpis.selectors import kpi_breakdown, kpi_frequency, kpi_incidents, kpi_summary
-from ..models import BreachAssessment, NotificationObligation
 from . import domain
 
 

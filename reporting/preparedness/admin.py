@@ -1,6 +1,6 @@
 """Admin for preparedness (imported by reporting/admin.py): procedure reviews, drills,
 training records (with coverage per group) and contact verifications. Every save goes
-through reporting.preparedness.services; history is read-only (incidents.admin_base)."""
+through reporting.preparedness.services; history is read-only (incidents.admin.base)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 
-from incidents.admin_base import ReadOnlyHistoryAdmin
+from incidents.admin.base import ReadOnlyHistoryAdmin
 from incidents.domain import DomainError
 from incidents.selectors import user_can_see_incident
 

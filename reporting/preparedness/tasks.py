@@ -4,17 +4,21 @@ django-celery-beat rows (migration reporting 0005), editable in the admin."""
 from celery import shared_task
 from django.utils import timezone
 
+from .domain import quarter_of
+from .services import (
+    contact_verification_open_for_quarter,
+    drill_schedule_for_quarter,
+    procedure_review_open_for_quarter,
+    send_preparedness_reminders,
+)
+
 
 def _current_quarter(now):
-    from .domain import quarter_of
-
     return quarter_of(now)
 
 
 @shared_task(name="reporting.preparedness.open_quarterly_reviews")
 def open_quarterly_reviews() -> str:
-    from .services import procedure_review_open_for_quarter
-
     now = timezone.now()
     review, created = procedure_review_open_for_quarter(quarter=_current_quarter(now), now=now)
     return f"{review.quarter}: {'opened' if created else 'already open'}"
@@ -22,8 +26,6 @@ def open_quarterly_reviews() -> str:
 
 @shared_task(name="reporting.preparedness.schedule_quarterly_drills")
 def schedule_quarterly_drills() -> str:
-    from .services import drill_schedule_for_quarter
-
     now = timezone.now()
     drill, created = drill_schedule_for_quarter(quarter=_current_quarter(now), now=now)
     return f"{drill.quarter}: {'scheduled' if created else 'already scheduled'}"
@@ -31,14 +33,10 @@ def schedule_quarterly_drills() -> str:
 
 @shared_task(name="reporting.preparedness.open_contact_verifications")
 def open_contact_verifications() -> int:
-    from .services import contact_verification_open_for_quarter
-
     now = timezone.now()
     return len(contact_verification_open_for_quarter(quarter=_current_quarter(now), now=now))
 
 
 @shared_task(name="reporting.preparedness.send_reminders")
 def send_reminders() -> dict:
-    from .services import send_preparedness_reminders
-
     return send_preparedness_reminders(now=timezone.now())

@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from incidents import services as incident_services
-from incidents.api.keys import api_key_create
 from incidents.choices import DetectionSource, IncidentType, Severity
 from incidents.models import ApiScope
-from reporting import services
+from incidents.services.api_keys import api_key_create
 from reporting.audit.export import AuditFilter, csv_lines, iter_events, jsonl_lines
 from reporting.audit.tables import history_tables, plain
+from reporting.breach import services
 from reporting.models import Regime
 from tests.factories import ServiceFactory
 

@@ -14,8 +14,8 @@ from incidents import services as incident_services
 from incidents.choices import IncidentType, Status
 from incidents.domain import DomainError
 from incidents.models import Delivery
-from reporting import services
-from reporting.choices import ObligationStatus
+from reporting.breach import reminders, services
+from reporting.breach.choices import ObligationStatus
 from reporting.models import BreachAssessment, NotificationObligation, Regime, RegimeStage
 
 from .conftest import T0
@@ -406,17 +406,17 @@ def _reminders(incident):
 def test_reminders_fire_once_at_each_lead_time_then_the_overdue_alarm(open_breach, people):
     incident, art33 = _gdpr_assessment(open_breach, people)
     due = art33.due_at
-    assert services.obligation_reminders_dispatch(now=due - timedelta(hours=25)) == {}
+    assert reminders.obligation_reminders_dispatch(now=due - timedelta(hours=25)) == {}
     assert _reminders(incident) == []
 
     for moment in (due - timedelta(hours=24), due - timedelta(hours=4), due - timedelta(hours=1)):
-        assert services.obligation_reminders_dispatch(now=moment) == {"reminder": 1}
+        assert reminders.obligation_reminders_dispatch(now=moment) == {"reminder": 1}
         # The same sweep again (or a second beat) sends nothing more.
-        assert services.obligation_reminders_dispatch(now=moment) == {}
-        assert services.obligation_reminders_dispatch(now=moment + timedelta(minutes=1)) == {}
+        assert reminders.obligation_reminders_dispatch(now=moment) == {}
+        assert reminders.obligation_reminders_dispatch(now=moment + timedelta(minutes=1)) == {}
 
-    assert services.obligation_reminders_dispatch(now=due) == {"overdue": 1}
-    assert services.obligation_reminders_dispatch(now=due + timedelta(hours=5)) == {}
+    assert reminders.obligation_reminders_dispatch(now=due) == {"overdue": 1}
+    assert reminders.obligation_reminders_dispatch(now=due + timedelta(hours=5)) == {}
     keys = _reminders(incident)
     # Commander + both security leads, for three reminders and one alarm: 12, no more.
     assert len(keys) == 12
@@ -435,18 +435,18 @@ def test_reminders_fire_once_at_each_lead_time_then_the_overdue_alarm(open_breac
 def test_a_sweep_after_an_outage_sends_one_reminder_not_three(open_breach, people):
     incident, art33 = _gdpr_assessment(open_breach, people)
     due = art33.due_at
-    assert services.obligation_reminders_dispatch(now=due - timedelta(minutes=30)) == {
+    assert reminders.obligation_reminders_dispatch(now=due - timedelta(minutes=30)) == {
         "reminder": 1
     }
     keys = [key for key, _ in _reminders(incident)]
     assert len(keys) == 3 and all(":reminder-60:" in key for key in keys)
-    assert services.obligation_reminders_dispatch(now=due - timedelta(minutes=10)) == {}
+    assert reminders.obligation_reminders_dispatch(now=due - timedelta(minutes=10)) == {}
 
 
 def test_a_submitted_obligation_is_never_reminded(open_breach, people):
     incident, art33 = _gdpr_assessment(open_breach, people)
     services.obligation_submit(obligation=art33, user=people["sec"], now=T0 + timedelta(hours=1))
-    assert services.obligation_reminders_dispatch(now=art33.due_at + timedelta(days=1)) == {}
+    assert reminders.obligation_reminders_dispatch(now=art33.due_at + timedelta(days=1)) == {}
     assert _reminders(incident) == []
 
 
@@ -461,7 +461,7 @@ def test_the_sweep_uses_the_indexed_clock_not_a_scan(
 ):
     _gdpr_assessment(open_breach, people)
     with django_assert_max_num_queries(1):
-        services.obligation_reminders_dispatch(now=T0)
+        reminders.obligation_reminders_dispatch(now=T0)
 
 
 def _close(incident, user, now):
@@ -624,7 +624,7 @@ def test_taking_a_regime_off_stops_its_open_obligations(open_breach, people):
     art33.refresh_from_db()
     assert art33.status == ObligationStatus.NOT_REQUIRED
     assert art33.next_reminder_at is None
-    assert services.obligation_reminders_dispatch(now=art33.due_at) == {}
+    assert reminders.obligation_reminders_dispatch(now=art33.due_at) == {}
     assert _reminders(incident) == []
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from incidents.choices import IncidentType, Severity, StaffGroup, Status
 from incidents.selectors import incidents_visible_to
-from reporting.choices import ObligationStatus
+from reporting.breach.choices import ObligationStatus
 from reporting.dashboard import domain
 from reporting.dashboard.views import last_complete_quarter
 from reporting.kpis.domain import periods_between

@@ -1,4 +1,4 @@
-"""Deadline arithmetic (reporting.domain.due_at): properties across DST changes, weekends,
+"""Deadline arithmetic (reporting.breach.domain.due_at): properties across DST changes, weekends,
 month ends and leap days, plus the worked examples compliance staff would check by hand."""
 
 import calendar
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporting.choices import Applicability, HolidayCalendar, Unit
-from reporting.domain import (
+from reporting.breach.choices import Applicability, HolidayCalendar, Unit
+from reporting.breach.domain import (
     BreachFacts,
     DeadlineError,
     StageClock,

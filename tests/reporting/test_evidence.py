@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from incidents.api.keys import api_key_create
 from incidents.models import ApiScope
-from reporting import services
+from incidents.services.api_keys import api_key_create
 from reporting.audit.chain import sign
+from reporting.breach import reminders, services
 from reporting.models import Regime
 
 from .conftest import T0
@@ -32,7 +32,7 @@ def breach_with_record(open_breach, people):
         regimes=list(Regime.objects.filter(code="gdpr-33")),
         now=T0 + timedelta(minutes=1),
     )
-    services.obligation_reminders_dispatch(now=T0 + timedelta(hours=60))  # a reminder delivery
+    reminders.obligation_reminders_dispatch(now=T0 + timedelta(hours=60))  # a reminder delivery
     return incident, assessment
 
 

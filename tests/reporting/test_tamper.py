@@ -340,7 +340,7 @@ def test_the_beat_verifier_opens_one_p1_incident_on_tampering(sealed):
 
 def test_the_nightly_full_verification_is_scheduled_and_runs_the_whole_chain(sealed):
     from config.celery import app
-    from reporting.tasks import verify_audit_full
+    from reporting.audit.tasks import verify_audit_full
 
     entry = app.conf.beat_schedule["verify-audit-full"]
     assert entry["task"] == "reporting.verify_audit_full" == verify_audit_full.name

@@ -4,7 +4,7 @@ without its breach assessment."""
 from django.dispatch import receiver
 
 from incidents.choices import Status
-from incidents.domain import DomainError
+from incidents.kernel.errors import DomainError
 from incidents.signals_lifecycle import transition_requested
 
 from .models import BreachAssessment

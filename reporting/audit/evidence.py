@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from incidents.models import Incident
 
-from .audit import chain
-from .audit.export import AuditFilter, iter_events
-from .audit.sealing import hmac_key, key_id
-from .audit.tables import is_history_model, is_m2m_history_model, plain
+from . import chain
+from .export import AuditFilter, iter_events
+from .sealing import hmac_key, key_id
+from .tables import is_history_model, is_m2m_history_model, plain
 
 
 def _row(instance: models.Model) -> dict:

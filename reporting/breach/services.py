@@ -1,29 +1,28 @@
 """Every write of the breach records: one transaction, history user + reason on each save.
 
-Obligations are (re)planned whenever the facts that decide them change: which regimes
-apply, the clock-starting times, thresholds. Reminders and the overdue alarm are swept by
-beat (`obligation_reminders_dispatch`) and written through the outbox, each exactly once."""
+Obligations are (re)planned (`planning.obligations_plan`) whenever the facts that decide
+them change: which regimes apply, the clock-starting times, thresholds. Reminders and the
+overdue alarm are swept by beat (`reminders.obligation_reminders_dispatch`) and written
+through the outbox, each exactly once."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from incidents.choices import Channel, ResponseRole, StaffGroup, TimelineKind
-from incidents.domain import DomainError
-from incidents.escalation.rules import unique_in_order
+from incidents.choices import TimelineKind
+from incidents.kernel.errors import DomainError
+from incidents.kernel.history import history_save
 from incidents.models import Incident, TimelineEntry
-from incidents.outbox.services import delivery_enqueue, notify_people
-from incidents.selectors import active_role_holder, group_members
 
+from ..audit.tables import plain
 from . import domain
-from .audit.tables import plain
-from .choices import ANCHOR_FIELD, Anchor, ObligationStatus
-from .models import BreachAssessment, NotificationObligation, Regime, RegimeStage
+from .choices import Anchor, ObligationStatus
+from .models import BreachAssessment, NotificationObligation, RegimeStage
+from .planning import obligations_plan
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +46,9 @@ def _now(now):
     return now if now is not None else timezone.now()
 
 
-def _save(instance, *, user, reason: str, **kwargs) -> None:
-    instance._history_user = user
-    instance._change_reason = reason[:2000]
-    instance.save(**kwargs)
-
-
 def _timeline(incident: Incident, *, text: str, user, at: datetime) -> None:
     entry = TimelineEntry(incident=incident, at=at, kind=TimelineKind.NOTE, text=text, author=user)
-    _save(entry, user=user, reason="Timeline: breach record")
-
-
-def lead_minutes() -> list[int]:
-    return sorted({round(h * 60) for h in settings.HARBORMASTER_BREACH_REMINDER_LEAD_HOURS})
+    history_save(entry, user=user, reason="Timeline: breach record")
 
 
 def requires_assessment(incident: Incident) -> bool:
@@ -98,7 +87,7 @@ def breach_assessment_start(
         created_at=now,
         created_by=user,
     )
-    _save(assessment, user=user, reason="Breach assessment started")
+    history_save(assessment, user=user, reason="Breach assessment started")
     if regimes:
         assessment._history_user = user
         assessment._change_reason = "Regimes chosen"
@@ -143,7 +132,7 @@ def breach_assessment_set_time(
     locked.version += 1
     label = anchor.capitalize()
     change = f"{label} time {_fmt(old)} → {_fmt(at)}: {reason}"
-    _save(locked, user=user, reason=change)
+    history_save(locked, user=user, reason=change)
     _timeline(locked.incident, text=f"Breach record: {change}", user=user, at=now)
     obligations_plan(locked, user=user, now=now)
     return locked
@@ -189,7 +178,7 @@ def breach_assessment_update(
         )
     if changed:
         locked.version += 1
-        _save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
+        history_save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
     if regimes_changed:
         locked._history_user = user
         locked._change_reason = reason or "Regimes changed"
@@ -226,104 +215,10 @@ def breach_assessment_decide_high_risk(
         verdict = "high risk" if high_risk else "no high risk"
         reason = f"Decided {verdict} to individuals: {rationale}"
         note = f"{verdict} decided"
-    _save(locked, user=user, reason=reason)
+    history_save(locked, user=user, reason=reason)
     _timeline(locked.incident, text=f"Breach record: {note}.", user=user, at=now)
     obligations_plan(locked, user=user, now=now)
     return locked
-
-
-# --- obligations -------------------------------------------------------------------------
-def _facts(assessment: BreachAssessment) -> domain.BreachFacts:
-    residents = {
-        str(k).upper(): int(v) for k, v in (assessment.residents_by_state or {}).items() if v
-    }
-    return domain.BreachFacts(assessment.high_risk, assessment.approx_data_subjects, residents)
-
-
-def _anchor_time(assessment, anchor: str, previous: NotificationObligation | None):
-    if anchor == Anchor.PREVIOUS_STAGE:
-        return previous.submitted_at if previous is not None else None
-    if anchor == Anchor.DISCOVERY_YEAR_END:
-        return domain.end_of_year(assessment.discovery_at) if assessment.discovery_at else None
-    return getattr(assessment, ANCHOR_FIELD[anchor])
-
-
-def obligations_plan(assessment: BreachAssessment, *, user, now: datetime) -> list:
-    """Create or update one obligation per active stage of every chosen regime. Submitted
-    obligations and a person's not-required decision are never rewritten."""
-    results = []
-    existing = {o.stage_id: o for o in assessment.obligations.select_for_update()}
-    facts = _facts(assessment)
-    leads = lead_minutes()
-    for regime in assessment.regimes.filter(active=True).order_by("name"):
-        previous = None
-        for stage in regime.stages.filter(active=True).order_by("order", "id"):
-            obligation = existing.get(stage.pk)
-            applies, why = domain.stage_applies(
-                stage.applicability, stage.threshold, facts, state=regime.state
-            )
-            if obligation is None:
-                obligation = NotificationObligation(
-                    assessment=assessment, stage=stage, recipient=stage.recipient
-                )
-            if obligation.status == ObligationStatus.SUBMITTED or (
-                obligation.status == ObligationStatus.NOT_REQUIRED
-                and obligation.decided_by_id is not None
-            ):
-                previous = obligation
-                results.append(obligation)
-                continue
-            if applies is False:
-                obligation.status = ObligationStatus.NOT_REQUIRED
-                obligation.rationale = f"Threshold not met: {why}"
-                obligation.decided_at = now
-                obligation.decided_by = None
-            else:
-                obligation.status = ObligationStatus.PENDING
-                obligation.rationale = "" if applies else why
-            anchor = _anchor_time(assessment, stage.anchor, previous)
-            cap_anchor = (
-                _anchor_time(assessment, stage.cap_anchor, previous) if stage.cap_anchor else None
-            )
-            due = domain.stage_due_at(stage.clock, anchor, cap_anchor)
-            if due != obligation.due_at:
-                obligation.reminders_sent = []
-                obligation.overdue_alarmed_at = None
-            obligation.anchor_at, obligation.due_at = anchor, due
-            obligation.next_reminder_at = (
-                domain.next_reminder_at(
-                    due=due,
-                    leads_minutes=leads,
-                    sent=obligation.reminders_sent,
-                    alarmed=obligation.overdue_alarmed_at is not None,
-                )
-                if obligation.status == ObligationStatus.PENDING
-                else None
-            )
-            # A pending notification goes where the stage's rule says now (rules get edited).
-            obligation.recipient = stage.recipient
-            if obligation.pk is None or _dirty(obligation):
-                _save(obligation, user=user, reason=f"Planned: {stage}")
-            previous = obligation
-            results.append(obligation)
-    # Regimes taken off the assessment: their open obligations stop (and stop reminding).
-    planned = {obligation.stage_id for obligation in results}
-    for stage_id, obligation in existing.items():
-        if stage_id in planned or obligation.status != ObligationStatus.PENDING:
-            continue
-        obligation.status = ObligationStatus.NOT_REQUIRED
-        obligation.rationale = "The regime (or stage) no longer applies to this breach."
-        obligation.decided_at = now
-        obligation.next_reminder_at = None
-        _save(obligation, user=user, reason="Regime no longer applies")
-    return results
-
-
-def _dirty(obligation: NotificationObligation) -> bool:
-    stored = NotificationObligation.objects.filter(pk=obligation.pk).values(
-        "status", "due_at", "anchor_at", "next_reminder_at", "rationale", "recipient"
-    )[0]
-    return any(getattr(obligation, name) != value for name, value in stored.items())
 
 
 # Assessment fields a required-contents key may name: facts, times and the risk decision --
@@ -415,7 +310,7 @@ def obligation_submit(
     text = f"{locked.stage} submitted to {locked.recipient}" + (" (late)" if late else "")
     if missing:
         text += f"; empty required fields: {', '.join(missing)}"
-    _save(locked, user=user, reason=text)
+    history_save(locked, user=user, reason=text)
     _timeline(assessment.incident, text=f"Breach record: {text}.", user=user, at=now)
     obligations_plan(assessment, user=user, now=now)
     return locked
@@ -439,7 +334,7 @@ def obligation_mark_not_required(
     locked.decided_by = user
     locked.decided_at = now
     locked.next_reminder_at = None
-    _save(locked, user=user, reason=f"Not required: {rationale}")
+    history_save(locked, user=user, reason=f"Not required: {rationale}")
     _timeline(
         locked.assessment.incident,
         text=f"Breach record: {locked.stage} not required ({rationale}).",
@@ -447,115 +342,3 @@ def obligation_mark_not_required(
         at=now,
     )
     return locked
-
-
-# --- reminders (beat) --------------------------------------------------------------------
-def _alarm_people(incident: Incident) -> list:
-    """The incident commander and the Security Lead group, each once."""
-    commander = active_role_holder(incident, ResponseRole.INCIDENT_COMMANDER)
-    people = [commander] if commander else []
-    return unique_in_order(people + group_members(StaffGroup.SECURITY_LEAD))
-
-
-def _notify(obligation: NotificationObligation, *, kind: str, subject: str, body: str, now):
-    incident = obligation.assessment.incident
-    due_key = obligation.due_at.strftime("%Y%m%dT%H%M%S") if obligation.due_at else "none"
-    notify_people(
-        people=_alarm_people(incident),
-        key=f"obligation:{obligation.pk}:{due_key}:{kind}",
-        subject=subject,
-        body=body,
-        now=now,
-        incident=incident,
-        payload={"obligation": obligation.pk, "kind": kind},
-    )
-    if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
-        delivery_enqueue(
-            key=f"obligation:{obligation.pk}:{due_key}:{kind}:chat",
-            channel=Channel.CHAT,
-            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
-            subject=subject,
-            body=body,
-            now=now,
-            incident=incident,
-        )
-
-
-def obligations_due(now: datetime, limit: int) -> list[int]:
-    return list(
-        NotificationObligation.objects.filter(
-            status=ObligationStatus.PENDING, next_reminder_at__lte=now
-        )
-        .order_by("next_reminder_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-@transaction.atomic
-def _remind_one(obligation_id: int, now: datetime) -> str | None:
-    query = NotificationObligation.objects.filter(
-        pk=obligation_id, status=ObligationStatus.PENDING, next_reminder_at__lte=now
-    ).select_related("stage__regime", "assessment__incident")
-    if connection.features.has_select_for_update_skip_locked:
-        query = query.select_for_update(skip_locked=True, of=("self",))
-    else:
-        query = query.select_for_update()
-    obligation = query.first()
-    if obligation is None or obligation.due_at is None:
-        return None
-    leads = lead_minutes()
-    decision = domain.reminders_due(
-        due=obligation.due_at,
-        leads_minutes=leads,
-        sent=obligation.reminders_sent,
-        alarmed=obligation.overdue_alarmed_at is not None,
-        now=now,
-    )
-    incident = obligation.assessment.incident
-    due_text = obligation.due_at.strftime("%Y-%m-%d %H:%M UTC")
-    outcome = None
-    if decision.overdue:
-        subject = f"[{incident.reference}] OVERDUE: {obligation.stage} was due {due_text}"
-        body = (
-            f"The notification '{obligation.stage}' to {obligation.recipient} for "
-            f"{incident.reference} ({incident.title}) was due at {due_text} and is not "
-            f"recorded as submitted. Record it, or record why it is not required."
-        )
-        _notify(obligation, kind="overdue", subject=subject, body=body, now=now)
-        obligation.overdue_alarmed_at = now
-        outcome = "overdue"
-    elif decision.remind_lead is not None:
-        lead = domain.format_lead(decision.remind_lead)
-        subject = f"[{incident.reference}] {obligation.stage} due in {lead} ({due_text})"
-        body = (
-            f"The notification '{obligation.stage}' to {obligation.recipient} for "
-            f"{incident.reference} ({incident.title}) is due at {due_text}."
-        )
-        _notify(
-            obligation, kind=f"reminder-{decision.remind_lead}", subject=subject, body=body, now=now
-        )
-        outcome = "reminder"
-    obligation.reminders_sent = sorted(set(obligation.reminders_sent) | set(decision.mark_sent))
-    obligation.next_reminder_at = domain.next_reminder_at(
-        due=obligation.due_at,
-        leads_minutes=leads,
-        sent=obligation.reminders_sent,
-        alarmed=obligation.overdue_alarmed_at is not None,
-    )
-    _save(obligation, user=None, reason=f"Reminder clock: {outcome or 'nothing due'}")
-    return outcome
-
-
-def obligation_reminders_dispatch(*, now: datetime | None = None, limit: int = 500) -> dict:
-    """Beat's sweep over the indexed reminder clock. Safe to run concurrently/repeatedly."""
-    now = _now(now)
-    counts: dict[str, int] = {}
-    for obligation_id in obligations_due(now, limit):
-        outcome = _remind_one(obligation_id, now)
-        if outcome:
-            counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
-
-
-def regimes_for_codes(codes) -> list[Regime]:
-    return list(Regime.objects.filter(code__in=list(codes)))

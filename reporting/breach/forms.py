@@ -1,10 +1,8 @@
-"""Admin forms of the compliance app; saving goes through reporting.services."""
+"""Admin forms of the breach records; saving goes through reporting.breach.services."""
 
 from django import forms
 
 from . import domain
-from .audit.export import FORMATS
-from .audit.tables import history_tables
 from .models import BreachAssessment, NotificationObligation
 from .services import ANCHOR_NAMES, FACT_FIELDS, submission_too_early
 
@@ -108,18 +106,3 @@ class ObligationForm(forms.ModelForm):
         if data.get("record") == "not_required" and not (data.get("rationale") or "").strip():
             self.add_error("rationale", "Say why this notification is not required.")
         return data
-
-
-class AuditExportForm(forms.Form):
-    since = forms.DateTimeField(required=False, help_text="UTC, e.g. 2026-01-01 00:00")
-    until = forms.DateTimeField(required=False)
-    model = forms.ChoiceField(required=False)
-    object_id = forms.IntegerField(required=False, min_value=1)
-    user = forms.CharField(required=False, help_text="Username")
-    incident = forms.CharField(required=False, help_text="Reference, e.g. INC-20261127-134502")
-    format = forms.ChoiceField(choices=[(name, name) for name in sorted(FORMATS)], initial="csv")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        labels = sorted({table.tracked_label for table in history_tables()})
-        self.fields["model"].choices = [("", "every model"), *[(m, m) for m in labels]]

@@ -1,0 +1,1 @@
+"""Breach notification: regimes as data, assessments, obligations and their clocks, the register."""
