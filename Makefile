@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 RUFF_PATHS ?= .
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt lock check-deploy migrate clean
+.PHONY: help install run test test-fast lint typecheck fmt lock check-deploy migrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -31,12 +31,20 @@ run: install ## migrate, create the superuser and demo data, then run web + work
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python manage.py runstack
 
-test: install ## run the test suite (extra pytest arguments: make test PYTEST_ARGS="-k admin -x")
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install ## run the whole test suite, slowest 25 listed (make test PYTEST_ARGS="-k admin -x")
+	$(BIN)/pytest --durations=25 $(PYTEST_ARGS)
 
-lint: install ## ruff check + ruff format --check
+test-fast: install ## the suite without the slow tests (subprocesses, workers, browser)
+	$(BIN)/pytest -m "not slow" --durations=10 $(PYTEST_ARGS)
+
+lint: install ## ruff check + ruff format --check + import contracts (lint-imports) + mypy
 	$(BIN)/ruff check $(RUFF_PATHS)
 	$(BIN)/ruff format --check $(RUFF_PATHS)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+typecheck: install ## mypy (django-stubs) over the kernel, domain, selector and service modules
+	$(BIN)/mypy
 
 fmt: install ## fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix $(RUFF_PATHS)
@@ -58,5 +66,5 @@ check-deploy: install ## production settings + `check --deploy`, with the enviro
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean: ## remove .venv and caches (keeps var/, which holds the local database)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .grimp_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

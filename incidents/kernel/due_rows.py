@@ -5,6 +5,7 @@ so one worker acts on it and the others pass it by. SQLite has no row locks; its
 are serialised, which gives the same outcome for the local stack."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -28,7 +29,7 @@ def claim_row(queryset: QuerySet):
     not), so a nullable join never blocks the lock."""
     features = connections[queryset.db].features
     if features.has_select_for_update_skip_locked:
-        options = {"skip_locked": True}
+        options: dict[str, Any] = {"skip_locked": True}
         if features.has_select_for_update_of:
             options["of"] = ("self",)
         queryset = queryset.select_for_update(**options)

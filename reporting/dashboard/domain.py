@@ -17,7 +17,7 @@ def humanize_duration(seconds: float | None) -> str:
     remaining = round(seconds)
     if remaining <= 0:
         return "0 s"
-    parts = []
+    parts: list[tuple[int, str]] = []
     for unit, size in _UNITS:
         amount, remaining = divmod(remaining, size)
         if amount or parts:
@@ -126,7 +126,9 @@ DURATION_METRICS = (
 def summary_tiles(summary: dict) -> list[dict]:
     """kpi_summary -> the dashboard's tiles: title, main value, detail lines, and the count of
     incidents left out for a missing timestamp (shown only when non-zero)."""
-    tiles = [{"key": "incidents", "title": "Incidents", "value": str(summary["incidents"])}]
+    tiles: list[dict] = [
+        {"key": "incidents", "title": "Incidents", "value": str(summary["incidents"])}
+    ]
     for key, title, help_text in DURATION_METRICS:
         stats = summary[key]
         tiles.append(
