@@ -22,7 +22,7 @@ FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
 
 # Entering a status stamps this timestamp (once: a later re-entry keeps the first stamp,
 # except `resolved_at`, which a reopen clears so MTTR measures the final resolution).
-STAMP_ON_ENTRY = {
+STAMP_ON_ENTRY: dict[str, str] = {
     Status.TRIAGED: "triaged_at",
     Status.CONTAINED: "contained_at",
     Status.RESOLVED: "resolved_at",
