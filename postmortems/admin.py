@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from incidents.admin_base import ReadOnlyHistoryAdmin
+from incidents.admin.base import ReadOnlyHistoryAdmin
 from incidents.choices import Severity
 from incidents.domain import DomainError
 from incidents.selectors import incidents_visible_to

@@ -7,7 +7,9 @@ class PostmortemsConfig(AppConfig):
     verbose_name = "Post-incident"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import incident_page, signals  # noqa: F401
         from .permissions import sync_permissions
+
+        incident_page.register()
 
         post_migrate.connect(sync_permissions, dispatch_uid="postmortems.sync_permissions")

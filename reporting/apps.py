@@ -18,6 +18,8 @@ class ReportingConfig(AppConfig):
     verbose_name = "Compliance and audit"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from .breach import incident_page, signals  # noqa: F401
+
+        incident_page.register()
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="reporting.after_migrate")

@@ -7,9 +7,9 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from .models import Alert, AlertGroup, RoutingRule, SnsSubscription
-from .selectors import incidents_visible_to
+from ..models import Alert, AlertGroup, RoutingRule, SnsSubscription
+from ..selectors import incidents_visible_to
+from .base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
 class RoutingRuleForm(forms.ModelForm):

@@ -1,20 +1,19 @@
-"""Admin for communications: templates with a live preview, the send page on the incident,
-the record of what was sent, and the update cadence."""
+"""Admin for communications: templates with a live preview, the send page on the incident
+(added to the incident page through incident_page), the record of what was sent, and the
+update cadence."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .admin import IncidentAdmin as BaseIncidentAdmin
-from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from .communications import domain as comms_domain
-from .communications.services import communication_send, render_for_incident
-from .domain import DomainError
-from .models import (
+from ..communications import domain as comms_domain
+from ..communications.services import communication_send, render_for_incident
+from ..kernel.errors import DomainError
+from ..models import (
     Audience,
     CommChannel,
     Communication,
@@ -23,7 +22,9 @@ from .models import (
     Incident,
     TemplateKind,
 )
-from .selectors import incidents_visible_to
+from ..selectors import incidents_visible_to
+from .base import IncidentScopedAdminMixin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .page import incident_page
 
 PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
     "{" + name + "}" for name in comms_domain.PLACEHOLDERS
@@ -119,17 +120,13 @@ class CommunicationCadenceAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Communication)
-class CommunicationAdmin(ReadOnlyAdmin):
+class CommunicationAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
     list_display = ["sent_at", "incident", "kind", "audience", "channel_list", "subject", "sent_by"]
     list_filter = ["audience", "kind", ("sent_at", admin.DateFieldListFilter)]
     search_fields = ["incident__reference", "subject", "body"]
     list_select_related = ["incident", "sent_by"]
     date_hierarchy = "sent_at"
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        visible = incidents_visible_to(request.user)
-        return super().get_queryset(request).filter(incident__in=visible.values("pk"))
 
     @admin.display(description="Channels")
     def channel_list(self, obj):
@@ -169,97 +166,83 @@ def _default_kind(incident: Incident) -> str:
     return TemplateKind.UPDATE
 
 
-admin.site.unregister(Incident)
-
-
-@admin.register(Incident)
-class IncidentAdmin(BaseIncidentAdmin):
-    """The incident admin plus "Send communication" and the post-mortem link."""
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:object_id>/communicate/",
-                self.admin_site.admin_view(self.communicate_view),
-                name="incidents_incident_communicate",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _actions_for(self, request, obj):
-        actions = super()._actions_for(request, obj)
-        if request.user.has_perm("incidents.add_communication"):
-            actions.append(
-                (
-                    "Send communication",
-                    reverse("admin:incidents_incident_communicate", args=[obj.pk]),
-                )
-            )
-        postmortem = getattr(obj, "postmortem", None)
-        if postmortem is not None and request.user.has_perm("postmortems.view_postmortem"):
-            actions.append(
-                (
-                    "Post-mortem",
-                    reverse("admin:postmortems_postmortem_change", args=[postmortem.pk]),
-                )
-            )
-        return actions
-
-    def communicate_view(self, request, object_id):
-        incident = incidents_visible_to(request.user).filter(pk=object_id).first()
-        if incident is None:
-            from django.http import Http404
-
-            raise Http404("No such incident.")
-        if not request.user.has_perm("incidents.add_communication"):
-            raise PermissionDenied
-        initial = {
-            "template": CommunicationTemplate.objects.filter(kind=_default_kind(incident)).first(),
-            "audience": Audience.INTERNAL,
-            "channels": [CommChannel.EMAIL],
-        }
-        form = SendCommunicationForm(request.POST or None, initial=initial)
-        preview = None
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            template = form.cleaned_data["template"]
-            preview = render_for_incident(
-                template=template, incident=incident, fields=form.sender_fields()
-            )
-            if "_send" in request.POST:
-                try:
-                    with transaction.atomic():
-                        communication_send(
-                            incident=incident,
-                            template=template,
-                            audience=form.cleaned_data["audience"],
-                            channels=form.cleaned_data["channels"],
-                            email_recipients=form.cleaned_data["email_recipients"],
-                            fields=form.sender_fields(),
-                            user=request.user,
-                        )
-                except DomainError as error:
-                    form.add_error(
-                        error.field if error.field in form.fields else None, error.message
-                    )
-                    status = 400
-                else:
-                    self.message_user(request, f"Sent: {preview.subject}", messages.SUCCESS)
-                    return HttpResponseRedirect(
-                        reverse("admin:incidents_incident_change", args=[incident.pk])
-                    )
-        elif request.method == "POST":
-            status = 400
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Send a communication: {incident.reference}",
-            "opts": self.model._meta,
-            "original": incident,
-            "form": form,
-            "preview": preview,
-            "change_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
-            "sent": incident.communications.select_related("sent_by")[:20],
-        }
-        return TemplateResponse(
-            request, "admin/incidents/incident/communicate.html", context, status=status
+def send_button(request, incident):
+    if request.user.has_perm("incidents.add_communication"):
+        return (
+            "Send communication",
+            reverse("admin:incidents_incident_communicate", args=[incident.pk]),
         )
+    return None
+
+
+def send_urls(model_admin):
+    def view(request, object_id):
+        return communicate_view(model_admin, request, object_id)
+
+    return [
+        path(
+            "<int:object_id>/communicate/",
+            model_admin.admin_site.admin_view(view),
+            name="incidents_incident_communicate",
+        )
+    ]
+
+
+def communicate_view(model_admin, request, object_id):
+    incident = incidents_visible_to(request.user).filter(pk=object_id).first()
+    if incident is None:
+        raise Http404("No such incident.")
+    if not request.user.has_perm("incidents.add_communication"):
+        raise PermissionDenied
+    initial = {
+        "template": CommunicationTemplate.objects.filter(kind=_default_kind(incident)).first(),
+        "audience": Audience.INTERNAL,
+        "channels": [CommChannel.EMAIL],
+    }
+    form = SendCommunicationForm(request.POST or None, initial=initial)
+    preview = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        template = form.cleaned_data["template"]
+        preview = render_for_incident(
+            template=template, incident=incident, fields=form.sender_fields()
+        )
+        if "_send" in request.POST:
+            try:
+                with transaction.atomic():
+                    communication_send(
+                        incident=incident,
+                        template=template,
+                        audience=form.cleaned_data["audience"],
+                        channels=form.cleaned_data["channels"],
+                        email_recipients=form.cleaned_data["email_recipients"],
+                        fields=form.sender_fields(),
+                        user=request.user,
+                    )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                model_admin.message_user(request, f"Sent: {preview.subject}", messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:incidents_incident_change", args=[incident.pk])
+                )
+    elif request.method == "POST":
+        status = 400
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Send a communication: {incident.reference}",
+        "opts": model_admin.model._meta,
+        "original": incident,
+        "form": form,
+        "preview": preview,
+        "change_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
+        "sent": incident.communications.select_related("sent_by")[:20],
+    }
+    return TemplateResponse(
+        request, "admin/incidents/incident/communicate.html", context, status=status
+    )
+
+
+incident_page.add_button(send_button, order=200)
+incident_page.add_urls(send_urls)

@@ -6,10 +6,10 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin_base import ReadOnlyHistoryAdmin
-from .api import keys
-from .domain import DomainError
-from .models import ApiKey, ApiScope
+from ..services import api_keys as keys
+from ..domain import DomainError
+from ..models import ApiKey, ApiScope
+from .base import ReadOnlyHistoryAdmin
 
 
 class ApiKeyForm(forms.ModelForm):

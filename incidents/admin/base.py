@@ -1,11 +1,42 @@
-"""Admin building blocks shared by every app: history is evidence, so it is read-only."""
+"""Admin building blocks shared by every app: history is evidence, so it is read-only, and
+rows that belong to an incident are need-to-know like the incident."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from .domain import DomainError
+from ..kernel.errors import DomainError
+from ..selectors import incidents_visible_to
+
+
+def visible_incident_rows(request, queryset, incident_path: str = "incident"):
+    """`queryset` narrowed to rows whose incident (reached through `incident_path`) the
+    person may see (incidents.selectors.incidents_visible_to)."""
+    visible = incidents_visible_to(request.user).values("pk")
+    return queryset.filter(**{f"{incident_path}__in": visible})
+
+
+class IncidentScopedAdminMixin:
+    """For admins of rows that belong to an incident: the list, the change page and the
+    history show only rows of incidents the person may see.
+
+    incident_path         how a row reaches its incident ("incident", "postmortem__incident")
+    superuser_sees_all    superusers also see rows that belong to no incident
+    rows_without_incident rows that belong to no incident are shown to everyone"""
+
+    incident_path = "incident"
+    superuser_sees_all = False
+    rows_without_incident = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.superuser_sees_all and request.user.is_superuser:
+            return queryset
+        scoped = visible_incident_rows(request, queryset, self.incident_path)
+        if self.rows_without_incident:
+            return queryset.filter(**{f"{self.incident_path}__isnull": True}) | scoped
+        return scoped
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -104,4 +135,12 @@ class AddOnlyInline(admin.TabularInline):
         return request.user.has_perm(self.add_permission)
 
 
-__all__ = ["AddOnlyInline", "ReadOnlyAdmin", "ReadOnlyHistoryAdmin", "ReadOnlyInline", "admin"]
+__all__ = [
+    "AddOnlyInline",
+    "IncidentScopedAdminMixin",
+    "ReadOnlyAdmin",
+    "ReadOnlyHistoryAdmin",
+    "ReadOnlyInline",
+    "admin",
+    "visible_incident_rows",
+]

@@ -5,12 +5,11 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from .admin_base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from .choices import DeliveryStatus
-from .domain import DomainError
-from .escalation import rules
-from .escalation.services import escalations_overdue
-from .models import (
+from ..choices import DeliveryStatus
+from ..domain import DomainError
+from ..escalation import rules
+from ..escalation.services import escalations_overdue
+from ..models import (
     ContactPoint,
     Delivery,
     EscalationEvent,
@@ -18,8 +17,9 @@ from .models import (
     OnCallShift,
     PositionHolder,
 )
-from .outbox.services import delivery_resend
-from .selectors import incidents_visible_to
+from ..outbox.services import delivery_resend
+from ..selectors import incidents_visible_to
+from .base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
 @admin.register(EscalationLevel)

@@ -1,0 +1,129 @@
+"""The incident page's inlines (roles, timeline, checklists, escalations) and the incident
+list's filters."""
+
+from django.contrib import admin
+from django.db.models import F
+from django.utils import timezone
+
+from .. import domain
+from ..forms import AddNoteForm, AssignRoleForm, ChecklistItemForm
+from ..models import ChecklistItem, EscalationEvent, RoleAssignment, TimelineEntry
+from .base import AddOnlyInline, ReadOnlyInline
+
+
+# --- inlines -------------------------------------------------------------------------------
+class RoleHistoryInline(ReadOnlyInline):
+    model = RoleAssignment
+    verbose_name = "response role"
+    verbose_name_plural = "Response roles (current and past)"
+    fields = ["role", "user", "assigned_at", "assigned_by", "relieved_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "assigned_by")
+
+
+class AssignRoleInline(AddOnlyInline):
+    """Each filled row is a call to incident_assign_role (handover included)."""
+
+    model = RoleAssignment
+    form = AssignRoleForm
+    verbose_name = "role assignment"
+    verbose_name_plural = "Assign a role (hands over from the current holder)"
+    fields = ["role", "user"]
+    max_num = 4
+    add_permission = "incidents.add_roleassignment"
+
+    def has_add_permission(self, request, obj=None):
+        final = obj is not None and obj.status in domain.FINAL_STATUSES
+        return super().has_add_permission(request, obj) and not final
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEntry
+    verbose_name_plural = "Timeline"
+    fields = ["at", "kind", "author", "text"]
+    ordering = ["-at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class AddNoteInline(AddOnlyInline):
+    model = TimelineEntry
+    form = AddNoteForm
+    verbose_name = "note"
+    verbose_name_plural = "Add a note to the timeline"
+    fields = ["text", "at"]
+    add_permission = "incidents.add_timelineentry"
+
+
+class ChecklistInline(admin.TabularInline):
+    model = ChecklistItem
+    form = ChecklistItemForm
+    verbose_name = "step"
+    verbose_name_plural = "Phase checklists"
+    fields = ["phase", "section", "text", "done", "done_at", "done_by"]
+    readonly_fields = ["phase", "section", "text", "done_at", "done_by"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("done_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("incidents.change_checklistitem") and not (
+            obj and obj.status in domain.FINAL_STATUSES
+        )
+
+
+class EscalationInline(ReadOnlyInline):
+    model = EscalationEvent
+    verbose_name_plural = "Escalations fired"
+    fields = ["level", "reason", "due_at", "fired_at", "positions", "targets"]
+
+
+# --- filters -------------------------------------------------------------------------------
+class SlaFilter(admin.SimpleListFilter):
+    title = "response SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Unacknowledged, past due"),
+            ("pending", "Unacknowledged, within SLA"),
+            ("breached", "Acknowledged late"),
+            ("met", "Acknowledged in time"),
+        ]
+
+    def queryset(self, request, queryset):
+
+        now = timezone.now()
+        value = self.value()
+        unacked = queryset.filter(acknowledged_at__isnull=True)
+        if value == "overdue":
+            return unacked.filter(response_due_at__lt=now)
+        if value == "pending":
+            return unacked.filter(response_due_at__gte=now)
+        if value == "breached":
+            return queryset.filter(acknowledged_at__gt=F("response_due_at"))
+        if value == "met":
+            return queryset.filter(acknowledged_at__lte=F("response_due_at"))
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open or done"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Open (not yet resolved)"), ("no", "Resolved, closed or cancelled")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status__in=domain.OPEN_STATUSES)
+        if self.value() == "no":
+            return queryset.exclude(status__in=domain.OPEN_STATUSES)
+        return queryset
