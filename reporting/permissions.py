@@ -3,6 +3,10 @@ granted by incidents.permissions). Synced after every migrate, idempotently."""
 
 from incidents.choices import StaffGroup
 
+# Export the audit trail and evidence packs; view and export the breach register.
+AUDIT_PERM = "reporting.view_audit_trail"
+REGISTER_PERM = "reporting.view_breach_register"
+
 # Preparedness: incident commanders run the quarterly duties and record training; every
 # responder sees the reviews and drills, and their own contact verifications and training
 # records (the admin scopes those rows to the person) and confirms their own contact details.

@@ -1,0 +1,70 @@
+"""The breach register as a streamed CSV (one row per assessment, spreadsheet-safe cells)."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+
+from incidents.kernel.spreadsheets import spreadsheet_text
+
+from .choices import ObligationStatus
+
+REGISTER_COLUMNS = [
+    "incident",
+    "title",
+    "severity",
+    "incident_status",
+    "awareness_at",
+    "personal_data_involved",
+    "approx_data_subjects",
+    "approx_records",
+    "high_risk",
+    "high_risk_rationale",
+    "regimes",
+    "obligations_pending",
+    "obligations_submitted",
+    "obligations_not_required",
+    "next_due_at",
+    "measures",
+    "likely_consequences",
+]
+
+
+def register_csv_response(queryset) -> StreamingHttpResponse:
+    queryset = queryset.select_related("incident").prefetch_related("regimes", "obligations")
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(REGISTER_COLUMNS)
+        for item in queryset.iterator(chunk_size=500):
+            obligations = list(item.obligations.all())
+            pending = [o for o in obligations if o.status == ObligationStatus.PENDING]
+            due = min((o.due_at for o in pending if o.due_at), default=None)
+            cells = [
+                item.incident.reference,
+                item.incident.title,
+                item.incident.severity,
+                item.incident.status,
+                item.awareness_at.isoformat() if item.awareness_at else "",
+                item.personal_data_involved,
+                item.approx_data_subjects if item.approx_data_subjects is not None else "",
+                item.approx_records if item.approx_records is not None else "",
+                "" if item.high_risk is None else item.high_risk,
+                item.high_risk_rationale,
+                "; ".join(r.name for r in item.regimes.all()),
+                len(pending),
+                sum(o.status == ObligationStatus.SUBMITTED for o in obligations),
+                sum(o.status == ObligationStatus.NOT_REQUIRED for o in obligations),
+                due.isoformat() if due else "",
+                item.measures,
+                item.likely_consequences,
+            ]
+            yield writer.writerow([spreadsheet_text(cell) for cell in cells])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="breach-register.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
