@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from incidents.admin.page import incident_page
 
-from ..admin import AUDIT_PERM, audit_download, audit_filter_for
+from ..audit.admin import AUDIT_PERM, audit_download, audit_filter_for
 from .models import BreachAssessment
 
 
