@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from incidents import services as incident_services
 from incidents.choices import DetectionSource, IncidentType, ResponseRole, Severity, StaffGroup
-from incidents.domain import DomainError
+from incidents.kernel.due_rows import claim_row, due_row_ids
+from incidents.kernel.errors import DomainError
+from incidents.kernel.history import history_save
 from incidents.models import ContactPoint
 from incidents.outbox.services import notify_people
 from incidents.selectors import group_members
@@ -25,12 +27,6 @@ from .models import ContactVerification, Drill, ProcedureReview, TrainingRecord
 from .selectors import responders
 
 MANAGE_VERIFICATIONS_PERM = "reporting.change_contactverification"
-
-
-def _save(instance, *, user, reason: str, **kwargs) -> None:
-    instance._history_user = user
-    instance._change_reason = reason[:100]
-    instance.save(**kwargs)
 
 
 def _pk(obj) -> int:
@@ -54,7 +50,7 @@ def _create_once(instance, *, user, reason: str, lookup: dict):
         return existing, False
     try:
         with transaction.atomic():
-            _save(instance, user=user, reason=reason)
+            history_save(instance, user=user, reason=reason)
     except IntegrityError:
         existing = model.objects.filter(**lookup).first()
         if existing is None:
@@ -125,7 +121,7 @@ def procedure_review_update(
     if extra:
         raise DomainError(f"These fields cannot be edited: {', '.join(sorted(extra))}.")
     if changed:
-        _save(locked, user=by, reason="Updated " + ", ".join(changed))
+        history_save(locked, user=by, reason="Updated " + ", ".join(changed))
     return locked
 
 
@@ -158,7 +154,7 @@ def procedure_review_complete(
     if locked.reviewer is None:
         locked.reviewer = by
     locked.next_reminder_at = None
-    _save(locked, user=by, reason=f"Review completed: {ReviewOutcome(outcome).label}")
+    history_save(locked, user=by, reason=f"Review completed: {ReviewOutcome(outcome).label}")
     return locked
 
 
@@ -239,7 +235,7 @@ def drill_create(
         created_at=now,
     )
     _drill_clock(drill)
-    _save(drill, user=by, reason="Drill planned")
+    history_save(drill, user=by, reason="Drill planned")
     people = list(participants)
     if people:
         drill._history_user, drill._change_reason = by, "Participants set"
@@ -283,7 +279,7 @@ def drill_update(
             )
         locked.quarter = new_quarter
         _drill_clock(locked)
-    _save(locked, user=by, reason="Updated " + ", ".join(changed))
+    history_save(locked, user=by, reason="Updated " + ", ".join(changed))
     return locked
 
 
@@ -318,7 +314,7 @@ def drill_run_as_incident(*, drill: Drill | int, by, now: datetime):
         now=now,
     )
     locked.incident = incident
-    _save(locked, user=by, reason=f"Run as incident {incident.reference}")
+    history_save(locked, user=by, reason=f"Run as incident {incident.reference}")
     return incident
 
 
@@ -351,7 +347,7 @@ def drill_record_outcome(
     locked.improvements = (improvements or "").strip()
     locked.recorded_by = by
     locked.next_reminder_at = None
-    _save(locked, user=by, reason="Drill outcome corrected" if correcting else "Drill held")
+    history_save(locked, user=by, reason="Drill outcome corrected" if correcting else "Drill held")
     if participants is not None:
         locked._history_user, locked._change_reason = by, "Participants recorded"
         locked.participants.set(list(participants))
@@ -416,7 +412,7 @@ def training_record_add(
         )
         for old in older:
             old.next_reminder_at = None
-            _save(old, user=by, reason="Superseded by a newer training record")
+            history_save(old, user=by, reason="Superseded by a newer training record")
     return record, created
 
 
@@ -485,7 +481,7 @@ def contact_verification_confirm(
         raise DomainError("There is no email address to confirm; enter one.", field="email")
     contact.verified_at = now
     suffix = f" (updated {', '.join(changed)})" if changed else ""
-    _save(contact, user=by, reason=f"Contact details verified for {locked.quarter}{suffix}")
+    history_save(contact, user=by, reason=f"Contact details verified for {locked.quarter}{suffix}")
     locked.verified_at = now
     locked.verified_by = by
     locked.next_reminder_at = None
@@ -495,7 +491,7 @@ def contact_verification_confirm(
         "accepts_email": contact.accepts_email,
         "accepts_chat": contact.accepts_chat,
     }
-    _save(locked, user=by, reason=f"Contact details confirmed{suffix}")
+    history_save(locked, user=by, reason=f"Contact details confirmed{suffix}")
     return locked
 
 
@@ -592,7 +588,7 @@ def _send_stage(row, plan, now, *, key, people, subject, body) -> bool:
     if index is None:
         # Swept early (clock moved); put the clock back on the next stage.
         row.next_reminder_at = domain.next_reminder_at(plan, sent=row.reminders_sent)
-        _save(row, user=None, reason="Reminder clock reset")
+        history_save(row, user=None, reason="Reminder clock reset")
         return False
     reminder = plan[index]
     notify_people(
@@ -604,7 +600,7 @@ def _send_stage(row, plan, now, *, key, people, subject, body) -> bool:
     )
     row.reminders_sent = index + 1
     row.next_reminder_at = domain.next_reminder_at(plan, sent=row.reminders_sent)
-    _save(row, user=None, reason=f"Reminder sent: {reminder.label}")
+    history_save(row, user=None, reason=f"Reminder sent: {reminder.label}")
     return True
 
 
@@ -623,12 +619,9 @@ _SWEEPS = (
 
 
 def _claim(model, pk, now, related):
-    query = model.objects.filter(pk=pk, next_reminder_at__lte=now).select_related(*related)
-    if connection.features.has_select_for_update_skip_locked:
-        query = query.select_for_update(skip_locked=True, of=("self",))
-    else:
-        query = query.select_for_update()
-    return query.first()
+    return claim_row(
+        model.objects.filter(pk=pk, next_reminder_at__lte=now).select_related(*related)
+    )
 
 
 def _is_done(row) -> bool:
@@ -644,11 +637,7 @@ def send_preparedness_reminders(*, now: datetime, limit: int = 500) -> dict[str,
     counts = {}
     for model, name, related, remind in _SWEEPS:
         counts[name] = 0
-        due = list(
-            model.objects.filter(next_reminder_at__lte=now)
-            .order_by("next_reminder_at")
-            .values_list("pk", flat=True)[:limit]
-        )
+        due = due_row_ids(model.objects.all(), due_field="next_reminder_at", now=now, limit=limit)
         for pk in due:
             with transaction.atomic():
                 row = _claim(model, pk, now, related)
@@ -656,7 +645,7 @@ def send_preparedness_reminders(*, now: datetime, limit: int = 500) -> dict[str,
                     continue
                 if _is_done(row):
                     row.next_reminder_at = None
-                    _save(row, user=None, reason="Reminders stopped: done")
+                    history_save(row, user=None, reason="Reminders stopped: done")
                     continue
                 counts[name] += remind(row, now)
     return counts
