@@ -5,11 +5,11 @@ from celery import shared_task
 from django.utils import timezone
 
 from .domain import quarter_of
+from .reminders import send_preparedness_reminders
 from .services import (
     contact_verification_open_for_quarter,
     drill_schedule_for_quarter,
     procedure_review_open_for_quarter,
-    send_preparedness_reminders,
 )
 
 

@@ -13,7 +13,7 @@ from incidents.choices import ResponseRole, StaffGroup
 from incidents.domain import DomainError
 from incidents.models import ContactPoint, Delivery
 from incidents.outbox.services import deliveries_relay
-from reporting.preparedness import selectors, services, tasks
+from reporting.preparedness import reminders, selectors, services, tasks
 from reporting.preparedness.choices import ReviewOutcome, TrainingTopic
 from reporting.preparedness.models import (
     ContactVerification,
@@ -307,7 +307,7 @@ def test_moving_a_drill_restarts_its_reminders_but_the_quarterly_one_stays_in_it
 
 # --- reminders -----------------------------------------------------------------------------
 def sweep(at):
-    counts = services.send_preparedness_reminders(now=at)
+    counts = reminders.send_preparedness_reminders(now=at)
     deliveries_relay(now=at)  # the outbox's beat relay: sends through the email backend
     return counts
 
