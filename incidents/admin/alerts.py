@@ -4,12 +4,11 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.html import format_html
 
+from ..ingestion.services import sns_subscriptions_confirm
 from ..models import Alert, AlertGroup, RoutingRule, SnsSubscription
-from ..selectors import incidents_visible_to
-from .base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .base import IncidentScopedAdminMixin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
 class RoutingRuleForm(forms.ModelForm):
@@ -69,16 +68,12 @@ class RoutingRuleAdmin(ReadOnlyHistoryAdmin):
     ordering = ["priority", "name"]
 
 
-def _visible(request, queryset):
-    if request.user.is_superuser:
-        return queryset
-    visible = incidents_visible_to(request.user).values("pk")
-    # Alerts that opened nothing are operational data, not need-to-know.
-    return queryset.filter(incident__isnull=True) | queryset.filter(incident__in=visible)
-
-
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
+    # Alerts that opened nothing are operational data, not need-to-know.
+    superuser_sees_all = True
+    rows_without_incident = True
+
     list_display = [
         "received_at",
         "source",
@@ -99,19 +94,16 @@ class AlertAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     show_full_result_count = False
 
-    def get_queryset(self, request):
-        return _visible(request, super().get_queryset(request))
-
 
 @admin.register(AlertGroup)
-class AlertGroupAdmin(ReadOnlyAdmin):
+class AlertGroupAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
+    superuser_sees_all = True
+    rows_without_incident = True
+
     list_display = ["source", "fingerprint", "status", "incident", "occurrences", "last_seen_at"]
     list_filter = ["source", "status"]
     search_fields = ["fingerprint", "incident__reference"]
     list_select_related = ["incident"]
-
-    def get_queryset(self, request):
-        return _visible(request, super().get_queryset(request))
 
 
 @admin.register(SnsSubscription)
@@ -136,12 +128,5 @@ class SnsSubscriptionAdmin(ReadOnlyAdmin):
         permissions=["mark_confirmed"],
     )
     def mark_confirmed(self, request, queryset):
-        count = 0
-        for subscription in queryset.filter(confirmed_at__isnull=True):
-            subscription.confirmed_at = timezone.now()
-            subscription.confirmed_by = request.user
-            subscription._history_user = request.user
-            subscription._change_reason = "Confirmed at AWS by a person"
-            subscription.save()
-            count += 1
+        count = sns_subscriptions_confirm(subscriptions=queryset.values("pk"), user=request.user)
         self.message_user(request, f"Marked {count} subscription(s) confirmed.", messages.SUCCESS)

@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..outbox.services import delivery_resend
 from ..selectors import incidents_visible_to
-from .base import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from .base import IncidentScopedAdminMixin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
 @admin.register(EscalationLevel)
@@ -107,16 +107,12 @@ class ContactPointAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(EscalationEvent)
-class EscalationEventAdmin(ReadOnlyAdmin):
+class EscalationEventAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
     list_display = ["incident", "level", "reason", "due_at", "fired_at", "paged"]
     list_filter = ["reason", "level"]
     search_fields = ["incident__reference"]
     list_select_related = ["incident"]
     date_hierarchy = "fired_at"
-
-    def get_queryset(self, request):
-        visible = incidents_visible_to(request.user)
-        return super().get_queryset(request).filter(incident__in=visible.values("pk"))
 
     @admin.display(description="Paged")
     def paged(self, obj):
@@ -124,7 +120,9 @@ class EscalationEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
+    superuser_sees_all = True  # they also see deliveries of no incident
+
     list_display = [
         "created_at",
         "channel",
@@ -142,13 +140,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
     actions = ["resend"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        visible = incidents_visible_to(request.user)
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(incident__in=visible.values("pk"))
 
     def has_resend_permission(self, request):
         return request.user.has_perm("incidents.change_delivery")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import domain, services
 from ..choices import AlertSource, AlertStatus, DetectionSource, IncidentType, Severity
+from ..kernel.history import history_save
 from ..models import Alert, AlertGroup, Incident, RoutingRule, SnsSubscription
 from .parsers import NormalizedAlert, SnsMessage
 from .routing import RuleSpec, choose_rule
@@ -191,3 +192,21 @@ def sns_subscription_record(sns: SnsMessage, *, now: datetime | None = None) -> 
         },
     )
     return subscription
+
+
+@transaction.atomic
+def sns_subscriptions_confirm(*, subscriptions, user, now: datetime | None = None) -> int:
+    """A person opened each Subscribe URL at AWS: those not yet confirmed are marked
+    confirmed, by whom and when (in history). `subscriptions` is a queryset or ids.
+    Answers how many were confirmed now."""
+    now = now or timezone.now()
+    pending = SnsSubscription.objects.select_for_update().filter(
+        pk__in=subscriptions, confirmed_at__isnull=True
+    )
+    count = 0
+    for subscription in pending.order_by("pk"):
+        subscription.confirmed_at = now
+        subscription.confirmed_by = user
+        history_save(subscription, user=user, reason="Confirmed at AWS by a person")
+        count += 1
+    return count
