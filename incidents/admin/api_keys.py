@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..services import api_keys as keys
 from ..domain import DomainError
 from ..models import ApiKey, ApiScope
+from ..services import api_keys as keys
 from .base import ReadOnlyHistoryAdmin
 
 
