@@ -353,7 +353,7 @@ def close_django_connections() -> None:
 
 
 def create_key(name: str) -> str:
-    from incidents.api.keys import api_key_create
+    from incidents.services.api_keys import api_key_create
 
     _key, raw = api_key_create(name=name, scopes="ingest,incidents:read")
     return raw

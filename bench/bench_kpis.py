@@ -291,7 +291,7 @@ def table_counts() -> dict[str, int]:
 
 
 def api_client() -> Client:
-    from incidents.api.keys import api_key_create
+    from incidents.services.api_keys import api_key_create
     from incidents.models import ApiScope
 
     _, raw = api_key_create(

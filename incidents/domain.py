@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .choices import CATEGORY_BY_TYPE, Phase, Status
+from .kernel.durations import format_duration
 from .kernel.errors import DomainError
 
 # Forward order of the lifecycle; `cancelled` sits outside it.
@@ -204,21 +205,6 @@ def sla_state(
     if left >= 0:
         return SlaState("pending", f"{format_duration(timedelta(seconds=left))} left", left)
     return SlaState("overdue", f"overdue {format_duration(timedelta(seconds=-left))}", left)
-
-
-def format_duration(delta: timedelta) -> str:
-    """Compact human duration: 3d 4h, 2h 5m, 12m, 40s."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
 
 
 def format_reference(detected_at_utc: datetime, sequence: int = 1) -> str:

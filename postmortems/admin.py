@@ -8,10 +8,10 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from incidents.admin.base import IncidentScopedAdminMixin, ReadOnlyHistoryAdmin
+from incidents.admin.base import ReadOnlyHistoryAdmin
 from incidents.choices import Severity
 from incidents.domain import DomainError
-from incidents.kernel.durations import format_duration
+from incidents.selectors import incidents_visible_to
 
 from . import services
 from .models import (
@@ -22,6 +22,12 @@ from .models import (
     PostMortemStatus,
 )
 from .selectors import postmortem_markdown
+
+
+def _visible(request, queryset, path_to_incident: str):
+    visible = incidents_visible_to(request.user)
+    return queryset.filter(**{f"{path_to_incident}__in": visible.values("pk")})
+
 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -47,7 +53,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(PostMortem)
-class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+class PostMortemAdmin(ReadOnlyHistoryAdmin):
     list_display = ["incident", "severity", "status", "owner", "due_at", "review_meeting_at"]
     list_filter = ["status", "incident__severity", ("due_at", admin.DateFieldListFilter)]
     search_fields = ["incident__reference", "incident__title", "root_cause"]
@@ -65,6 +71,9 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
         ("Review", {"fields": ["went_well", "could_improve", "lessons_learned"]}),
         ("Approval", {"fields": ["submitted_at", "approved_by", "published_at"]}),
     ]
+
+    def get_queryset(self, request):
+        return _visible(request, super().get_queryset(request), "incident")
 
     def has_add_permission(self, request):
         return False  # opened on resolution
@@ -85,6 +94,8 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
+        from .domain import format_duration
+
         return format_duration(obj.duration, unknown="ongoing") if obj else "—"
 
     def save_model(self, request, obj, form, change):
@@ -244,8 +255,7 @@ class SeverityFilter(admin.SimpleListFilter):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
-    incident_path = "postmortem__incident"
+class ActionItemAdmin(ReadOnlyHistoryAdmin):
     """Open action items across every post-mortem."""
 
     formfield_overrides = URL_FIELDS
@@ -281,6 +291,9 @@ class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
     readonly_fields = ["postmortem", "completed_at"]
     autocomplete_fields = ["owner"]
 
+    def get_queryset(self, request):
+        return _visible(request, super().get_queryset(request), "postmortem__incident")
+
     def has_add_permission(self, request):
         return False  # added on the post-mortem
 
@@ -304,7 +317,7 @@ class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
 
 
 @admin.register(PostIncidentTask)
-class PostIncidentTaskAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+class PostIncidentTaskAdmin(ReadOnlyHistoryAdmin):
     list_display = ["text", "incident", "stage", "due_at", "done_at", "owner"]
     list_filter = ["stage", ("done_at", admin.EmptyFieldListFilter), "incident__severity"]
     search_fields = ["text", "incident__reference"]
@@ -312,6 +325,9 @@ class PostIncidentTaskAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
     fields = ["incident", "stage", "text", "owner", "due_at", "done", "done_at", "done_by"]
     readonly_fields = ["incident", "stage", "text", "owner", "due_at", "done_at", "done_by"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return _visible(request, super().get_queryset(request), "incident")
 
     def has_add_permission(self, request):
         return False

@@ -13,3 +13,10 @@ class PostmortemsConfig(AppConfig):
         incident_page.register()
 
         post_migrate.connect(sync_permissions, dispatch_uid="postmortems.sync_permissions")
+
+        from incidents.demo.registry import register_before_close
+
+        from .demo import publish_for_demo
+
+        # A demo incident's required post-mortem is published before the demo closes it.
+        register_before_close("postmortems", publish_for_demo)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from incidents.kernel.durations import format_duration
+
 # The spec's "Post-Incident Activities", in order.
 IMMEDIATE_STEPS = (
     "Verify complete resolution",
@@ -77,19 +79,6 @@ def review_meeting_at(resolved_at: datetime) -> datetime:
     while day.weekday() >= 5:  # not at the weekend
         day += timedelta(days=1)
     return datetime.combine(day, time(REVIEW_MEETING_HOUR_UTC), tzinfo=UTC)
-
-
-def format_duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "ongoing"
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days}d"] if days else []
-    if hours or days:
-        parts.append(f"{hours}h")
-    parts.append(f"{minutes}m")
-    return " ".join(parts)
 
 
 def timeline_draft(events: list[tuple[datetime, str]]) -> str:
@@ -164,7 +153,7 @@ def to_markdown(doc: PostMortemDoc) -> str:
         "## Incident Post-Mortem\n\n"
         "### Incident Summary\n"
         f"- **Date/Time:** {stamp}\n"
-        f"- **Duration:** {format_duration(doc.duration)}\n"
+        f"- **Duration:** {format_duration(doc.duration, unknown='ongoing')}\n"
         f"- **Impact:** {_inline(doc.impact)}\n"
         f"- **Root Cause:** {_inline(doc.root_cause)}\n\n"
         "### Timeline\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from incidents.kernel.durations import format_duration
+
 from . import domain
 from .models import ActionItemStatus, PostMortem
 
@@ -55,7 +57,7 @@ def postmortem_json(postmortem: PostMortem) -> dict:
         "summary": {
             "occurred_at": _when(doc.occurred_at),
             "duration_seconds": int(doc.duration.total_seconds()) if doc.duration else None,
-            "duration": domain.format_duration(doc.duration),
+            "duration": format_duration(doc.duration, unknown="ongoing"),
             "impact": doc.impact,
             "root_cause": doc.root_cause,
         },

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import ResponseRole, StaffGroup, TimelineKind
-from incidents.domain import DomainError
+from incidents.kernel.due_rows import claim_row, due_row_ids
+from incidents.kernel.errors import DomainError
+from incidents.kernel.history import history_save
 from incidents.models import Incident, SeverityPolicy, TimelineEntry
 from incidents.outbox.services import notify_people
 from incidents.selectors import active_role_holder, group_members
@@ -37,15 +39,9 @@ EDITABLE_FIELDS = (
 )
 
 
-def _save(instance, *, user, reason: str) -> None:
-    instance._history_user = user
-    instance._change_reason = reason[:100]
-    instance.save()
-
-
 def _timeline(incident, *, text: str, user, at) -> None:
     entry = TimelineEntry(incident=incident, kind=TimelineKind.NOTE, text=text, author=user, at=at)
-    _save(entry, user=user, reason="Timeline: post-incident")
+    history_save(entry, user=user, reason="Timeline: post-incident")
 
 
 def postmortem_required(incident: Incident) -> bool:
@@ -101,7 +97,7 @@ def post_incident_open(*, incident: Incident, user, now: datetime) -> PostMortem
             due_at=due_at,
             next_reminder_at=domain.first_reminder_at(created_at=now, due_at=due_at),
         )
-        _save(task, user=user, reason="Post-incident checklist")
+        history_save(task, user=user, reason="Post-incident checklist")
         created += 1
     if created:
         _timeline(
@@ -128,7 +124,9 @@ def post_incident_open(*, incident: Incident, user, now: datetime) -> PostMortem
         timeline=domain.timeline_draft(timeline_events(incident)),
         created_at=now,
     )
-    _save(postmortem, user=user, reason="Post-mortem opened (required by the severity policy)")
+    history_save(
+        postmortem, user=user, reason="Post-mortem opened (required by the severity policy)"
+    )
     _timeline(
         incident,
         text=f"Post-mortem opened: due {postmortem.due_at:%Y-%m-%d}, review meeting "
@@ -168,7 +166,7 @@ def postmortem_update(*, postmortem: PostMortem | int, user, reason: str = "", *
     for name in changed:
         setattr(locked, name, fields[name])
     if changed:
-        _save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
+        history_save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
     return locked
 
 
@@ -183,7 +181,7 @@ def postmortem_submit(*, postmortem: PostMortem | int, user, now: datetime | Non
         raise DomainError("Fill in before review: " + ", ".join(missing) + ".")
     locked.status = PostMortemStatus.IN_REVIEW
     locked.submitted_at = now
-    _save(locked, user=user, reason="Submitted for review")
+    history_save(locked, user=user, reason="Submitted for review")
     _timeline(locked.incident, text="Post-mortem submitted for review.", user=user, at=now)
     return locked
 
@@ -194,7 +192,7 @@ def postmortem_return(*, postmortem: PostMortem | int, user, reason: str = ""):
     if locked.status != PostMortemStatus.IN_REVIEW:
         raise DomainError("Only a post-mortem in review can go back to draft.")
     locked.status = PostMortemStatus.DRAFT
-    _save(locked, user=user, reason=reason or "Returned to draft")
+    history_save(locked, user=user, reason=reason or "Returned to draft")
     return locked
 
 
@@ -209,7 +207,9 @@ def postmortem_publish(*, postmortem: PostMortem | int, approver, now: datetime 
     locked.status = PostMortemStatus.PUBLISHED
     locked.approved_by = approver
     locked.published_at = now
-    _save(locked, user=approver, reason=f"Approved and published by {approver.get_username()}")
+    history_save(
+        locked, user=approver, reason=f"Approved and published by {approver.get_username()}"
+    )
     _timeline(
         locked.incident,
         text=f"Post-mortem published (approved by {approver.get_username()}).",
@@ -245,7 +245,7 @@ def action_item_add(
         created_at=now,
         next_reminder_at=domain.action_item_first_reminder(due_date),
     )
-    _save(item, user=user, reason="Action item added")
+    history_save(item, user=user, reason="Action item added")
     return item
 
 
@@ -273,7 +273,7 @@ def action_item_update(
     else:
         locked.completed_at = locked.completed_at or now
         locked.next_reminder_at = None
-    _save(locked, user=user, reason="Updated " + ", ".join(changed))
+    history_save(locked, user=user, reason="Updated " + ", ".join(changed))
     return locked
 
 
@@ -297,32 +297,25 @@ def task_set_done(*, task: PostIncidentTask | int, done: bool, user, now=None):
             else locked.due_at
         )
     verb = "Done" if done else "Reopened"
-    _save(locked, user=user, reason=f"{verb}: {locked.text}")
+    history_save(locked, user=user, reason=f"{verb}: {locked.text}")
     _timeline(locked.incident, text=f"{verb}: {locked.text}", user=user, at=now)
     return locked
 
 
 # --- reminders ----------------------------------------------------------------------------
 def _due_rows(model, now, limit):
-    return list(
-        model.objects.filter(next_reminder_at__lte=now)
-        .order_by("next_reminder_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return due_row_ids(model.objects.all(), due_field="next_reminder_at", now=now, limit=limit)
 
 
 def _claim(model, pk, now):
-    query = model.objects.filter(pk=pk, next_reminder_at__lte=now)
-    if connection.features.has_select_for_update_skip_locked:
-        query = query.select_for_update(skip_locked=True)
-    return query.first()
+    return claim_row(model.objects.filter(pk=pk, next_reminder_at__lte=now))
 
 
 def _remind_task(task: PostIncidentTask, now) -> bool:
     incident = task.incident
     if task.is_done:
         task.next_reminder_at = None
-        _save(task, user=None, reason="Reminder dropped: done")
+        history_save(task, user=None, reason="Reminder dropped: done")
         return False
     kind = domain.reminder_kind(reminders_sent=task.reminders_sent, due_at=task.due_at, now=now)
     people = [task.owner] if task.owner and task.owner.is_active else []
@@ -341,7 +334,7 @@ def _remind_task(task: PostIncidentTask, now) -> bool:
     task.next_reminder_at = domain.after_reminder(
         reminders_sent=task.reminders_sent, due_at=task.due_at
     )
-    _save(task, user=None, reason=f"Reminder sent: {label}")
+    history_save(task, user=None, reason=f"Reminder sent: {label}")
     return True
 
 
@@ -349,7 +342,7 @@ def _remind_action(item: ActionItem, now) -> bool:
     incident = item.postmortem.incident
     if not item.is_open:
         item.next_reminder_at = None
-        _save(item, user=None, reason="Reminder dropped: closed")
+        history_save(item, user=None, reason="Reminder dropped: closed")
         return False
     deadline = domain.action_item_deadline(item.due_date)
     kind = domain.reminder_kind(reminders_sent=item.reminders_sent, due_at=deadline, now=now)
@@ -368,7 +361,7 @@ def _remind_action(item: ActionItem, now) -> bool:
     item.next_reminder_at = domain.after_reminder(
         reminders_sent=item.reminders_sent, due_at=deadline
     )
-    _save(item, user=None, reason=f"Reminder sent: {label}")
+    history_save(item, user=None, reason=f"Reminder sent: {label}")
     return True
 
 

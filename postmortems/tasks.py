@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
+from .services import reminders_sweep
+
 
 @shared_task(name="postmortems.send_reminders")
 def send_reminders() -> dict:
-    from .services import reminders_sweep
-
     return reminders_sweep()

@@ -22,4 +22,10 @@ class ReportingConfig(AppConfig):
 
         incident_page.register()
 
+        from incidents.demo.registry import register_demo_loader
+
+        from .preparedness.demo import load_demo_preparedness
+
+        register_demo_loader("reporting.preparedness", load_demo_preparedness)
+
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="reporting.after_migrate")

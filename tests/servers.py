@@ -225,7 +225,7 @@ def broker_url_for_publishing(url: str):
     what publishing uses; it wins over the CELERY_BROKER_URL environment variable, which
     wins over `broker_url`. The worker processes are not affected."""
     from config.celery import app
-    from incidents.outbox.services import broker_reset
+    from incidents.kernel.broker import broker_reset
 
     saved = {key: app.conf.get(key) for key in ("broker_url", "broker_write_url")}
     _forget_pools(app)

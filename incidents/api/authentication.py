@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from ..models import ApiKey
-from .keys import api_key_authenticate
+from ..services.api_keys import api_key_authenticate
 
 INVALID_KEY = "Invalid API key (unknown or revoked)."
 

@@ -5,18 +5,12 @@ with the serializers and call incidents.services for every write; domain errors 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from itertools import pairwise
 
-from django.apps import apps
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -27,10 +21,12 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from .. import domain, services
-from ..choices import Category, ResponseRole
-from ..models import ApiScope, Incident, RoleAssignment, Service, TimelineEntry
+from ..choices import Category
+from ..models import ApiScope, Incident, RoleAssignment, TimelineEntry
+from .docs import HISTORY_SCHEMA, INCIDENT_SCHEMAS, ORDERING_FIELDS
 from .errors import ApiError
 from .filters import IncidentFilter, StrictOrderingFilter
+from .history import history_rows
 from .idempotency import IdempotentMixin
 from .pagination import (
     HistoryCursorPagination,
@@ -38,16 +34,12 @@ from .pagination import (
     TimelineCursorPagination,
 )
 from .schema import (
-    EXAMPLE_REFERENCE,
     IDEMPOTENCY_PARAMETER,
-    IF_MATCH_PARAMETER,
-    INCIDENT_EXAMPLE,
     READ_ERRORS,
     WRITE_ERRORS,
     error_responses,
 )
 from .serializers import (
-    HistoryRecordSerializer,
     IncidentCreateSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
@@ -83,29 +75,6 @@ SESSION_PERMS = {
     ("roles", "PUT"): (*CHANGE, "incidents.add_roleassignment"),
     ("history", "GET"): VIEW,
 }
-# Fields shown in the history; timestamps the database sets itself are left out.
-HISTORY_FIELDS = tuple(
-    field.name
-    for field in Incident._meta.concrete_fields
-    if field.name not in {"id", "created_at", "updated_at"}
-)
-# diff_against compares editable fields only; these are compared here.
-HISTORY_NON_EDITABLE = tuple(
-    name for name in HISTORY_FIELDS if not Incident._meta.get_field(name).editable
-)
-HISTORY_EDITABLE = tuple(name for name in HISTORY_FIELDS if name not in HISTORY_NON_EDITABLE)
-HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-ORDERING_FIELDS = ["detected_at", "severity", "reference", "updated_at", "response_due_at"]
-ORDERING_PARAMETER = OpenApiParameter(
-    "ordering",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    enum=[prefix + name for name in ORDERING_FIELDS for prefix in ("", "-")],
-    description=(
-        "Sort field; `-` for descending. Default `-detected_at` (newest first). "
-        "Severity ascending is most severe first (P0 before P3)."
-    ),
-)
 
 
 def _if_match_version(request) -> int | None:
@@ -139,98 +108,7 @@ def _with_relations(queryset):
     )
 
 
-def _json_value(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat().replace("+00:00", "Z")
-    return value
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List incidents",
-        description=(
-            "Newest first by default. Cursor-paginated: follow `next`/`previous`. Security "
-            "incidents appear only for keys with `incidents:security` (and, for staff, as "
-            "in the admin)."
-        ),
-        parameters=[ORDERING_PARAMETER],
-        responses={200: IncidentSerializer(many=True), **error_responses(400, 401, 403, 429)},
-    ),
-    retrieve=extend_schema(
-        summary="Get one incident",
-        description="The `ETag` header carries the `version`, for `If-Match` on PATCH.",
-        responses={
-            200: OpenApiResponse(
-                IncidentSerializer,
-                examples=[OpenApiExample("Incident", value=INCIDENT_EXAMPLE)],
-            ),
-            **error_responses(*READ_ERRORS),
-        },
-    ),
-    create=extend_schema(
-        summary="Open an incident",
-        description=(
-            "Opens the incident through the same service as the admin: reference, response "
-            "deadline from the severity policy, triage checklist, escalation plan. "
-            "Opening a security-type incident needs `incidents:security`."
-        ),
-        request=IncidentCreateSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        examples=[
-            OpenApiExample(
-                "Outage reported by support",
-                request_only=True,
-                value={
-                    "title": "Checkout returns 502",
-                    "severity": "P1",
-                    "type": "service_outage",
-                    "detection_source": "support_ticket",
-                    "summary": "Customers report failed card payments.",
-                    "affected_services": ["payments"],
-                    "users_affected": 1200,
-                },
-            ),
-        ],
-        responses={
-            201: OpenApiResponse(
-                IncidentSerializer,
-                examples=[
-                    OpenApiExample("Opened", value={**INCIDENT_EXAMPLE, "status": "detected"})
-                ],
-            ),
-            **error_responses(400, 401, 403, 413, 422, 429),
-        },
-    ),
-    partial_update=extend_schema(
-        summary="Edit an incident's details",
-        description=(
-            "Send the `version` you read (or `If-Match` with the ETag). If the incident "
-            "changed since, nothing is saved and the answer is 409: read it again, then "
-            "re-apply. Status, acknowledgement and roles have their own endpoints."
-        ),
-        request=IncidentUpdateSerializer,
-        parameters=[IF_MATCH_PARAMETER],
-        examples=[
-            OpenApiExample(
-                "Raise severity",
-                request_only=True,
-                value={"version": 4, "severity": "P0", "reason": "Now affects all regions"},
-            ),
-            OpenApiExample(
-                "Stale version",
-                response_only=True,
-                status_codes=["409"],
-                value={
-                    "detail": f"{EXAMPLE_REFERENCE} was changed by someone else while you "
-                    "were editing (your version 3, now 4). Load it again to see their "
-                    "changes, then apply yours.",
-                    "errors": {},
-                },
-            ),
-        ],
-        responses={200: IncidentSerializer, **error_responses(*WRITE_ERRORS)},
-    ),
-)
+@extend_schema_view(**INCIDENT_SCHEMAS)
 class IncidentViewSet(
     IdempotentMixin,
     mixins.ListModelMixin,
@@ -505,81 +383,16 @@ class IncidentViewSet(
         if request.method == "PUT":
             serializer = RolesUpdateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            self._apply_roles(incident, serializer.validated_data)
+            services.incident_roles_set(
+                incident=incident.pk, roles=serializer.validated_data, user=request.user
+            )
         active = RoleAssignment.objects.filter(
             incident=incident, relieved_at__isnull=True
         ).select_related("user", "assigned_by")
         return Response(roles_representation(list(active)))
 
-    def _apply_roles(self, incident: Incident, wanted: dict) -> None:
-        with transaction.atomic():
-            locked = Incident.objects.select_for_update().get(pk=incident.pk)
-            current = {
-                assignment.role: assignment
-                for assignment in RoleAssignment.objects.filter(
-                    incident=locked, relieved_at__isnull=True
-                )
-            }
-            for role in ResponseRole.values:
-                if role not in wanted:
-                    continue
-                assignee, holder = wanted[role], current.get(role)
-                if holder is not None and assignee is not None and holder.user_id == assignee.pk:
-                    continue
-                if locked.status in domain.FINAL_STATUSES and (holder or assignee):
-                    raise domain.DomainError(f"Roles cannot change on a {locked.status} incident.")
-                if assignee is None:
-                    if holder is not None:
-                        services.incident_relieve_role(assignment=holder.pk, user=self.request.user)
-                    continue
-                services.incident_assign_role(
-                    incident=locked.pk, role=role, assignee=assignee, user=self.request.user
-                )
-
     # --- history ----------------------------------------------------------------------------
-    @extend_schema(
-        summary="Who changed what, when and why",
-        description=(
-            "The incident's change history, oldest first: who (username; API keys appear as "
-            "their service account `api.<name>.<prefix>`), when, why (the change reason), "
-            "the request id, and each changed field with its value before and after. "
-            "Read-only. Cursor-paginated."
-        ),
-        responses={
-            200: OpenApiResponse(
-                HistoryRecordSerializer(many=True),
-                examples=[
-                    OpenApiExample(
-                        "Severity raised",
-                        value={
-                            "next": None,
-                            "previous": None,
-                            "results": [
-                                {
-                                    "at": "2026-11-27T14:10:00Z",
-                                    "user": "alice",
-                                    "action": "changed",
-                                    "reason": "Severity P1 → P0: Now affects all regions",
-                                    "request_id": "6f1c2b9e4d3a4c1b8e2f7a6d5c4b3a29",
-                                    "version": 5,
-                                    "changes": [
-                                        {
-                                            "field": "response_due_at",
-                                            "before": "2026-11-27T14:45:02Z",
-                                            "after": "2026-11-27T14:00:02Z",
-                                        },
-                                        {"field": "severity", "before": "P1", "after": "P0"},
-                                        {"field": "version", "before": 4, "after": 5},
-                                    ],
-                                }
-                            ],
-                        },
-                    )
-                ],
-            ),
-            **error_responses(*READ_ERRORS),
-        },
-    )
+    @extend_schema(**HISTORY_SCHEMA)
     @action(detail=True, methods=["get"], pagination_class=HistoryCursorPagination)
     def history(self, request, *args, **kwargs):
         incident = self._visible_incident()
@@ -596,70 +409,5 @@ class IncidentViewSet(
                 .order_by("-history_date", "-history_id")
                 .first()
             )
-        rows = _history_rows([previous, *page])
+        rows = history_rows([previous, *page])
         return self.paginator.get_paginated_response(rows)
-
-
-def _history_rows(records: list) -> list[dict]:
-    """Consecutive historical records → the changes between them (records[0] may be None:
-    the one before the page, if any)."""
-    # The affected services at each point in history: two queries for the whole page.
-    m2m_history = apps.get_model("incidents", "HistoricalIncident_affected_services")
-    ids_by_record: dict[int, set[int]] = defaultdict(set)
-    for history_id, service_id in m2m_history.objects.filter(
-        history_id__in=[record.history_id for record in records if record is not None]
-    ).values_list("history_id", "service_id"):
-        ids_by_record[history_id].add(service_id)
-    all_ids = set().union(*ids_by_record.values()) if ids_by_record else set()
-    names = dict(Service.objects.filter(pk__in=all_ids).values_list("pk", "name"))
-
-    def services_of(record) -> list[str]:
-        return sorted(names.get(pk, f"#{pk}") for pk in ids_by_record[record.history_id])
-
-    rows = []
-    for old, new in pairwise(records):
-        changes = []
-        if old is None:
-            for name in HISTORY_FIELDS:
-                value = getattr(new, name)
-                if value not in (None, "", False):
-                    changes.append({"field": name, "before": None, "after": _json_value(value)})
-            if services_of(new):
-                changes.append(
-                    {"field": "affected_services", "before": None, "after": services_of(new)}
-                )
-        else:
-            delta = new.diff_against(old, included_fields=HISTORY_EDITABLE)  # m2m: below
-            changes = [
-                {
-                    "field": change.field,
-                    "before": _json_value(change.old),
-                    "after": _json_value(change.new),
-                }
-                for change in delta.changes
-            ]
-            changes += [
-                {
-                    "field": name,
-                    "before": _json_value(getattr(old, name)),
-                    "after": _json_value(getattr(new, name)),
-                }
-                for name in HISTORY_NON_EDITABLE
-                if getattr(old, name) != getattr(new, name)
-            ]
-            before, after = services_of(old), services_of(new)
-            if before != after:
-                changes.append({"field": "affected_services", "before": before, "after": after})
-            changes.sort(key=lambda change: change["field"])
-        rows.append(
-            {
-                "at": _json_value(new.history_date),
-                "user": new.history_user.get_username() if new.history_user else None,
-                "action": HISTORY_ACTIONS.get(new.history_type, new.history_type),
-                "reason": new.history_change_reason,
-                "request_id": new.request_id,
-                "version": new.version,
-                "changes": changes,
-            }
-        )
-    return rows

@@ -10,6 +10,8 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..kernel.durations import format_duration
+
 PLACEHOLDERS: dict[str, str] = {
     "severity": "Severity (P0–P3)",
     "incident_id": "Incident reference, INC-…",
@@ -124,17 +126,6 @@ def render(*, subject: str, body: str, values: dict[str, str]) -> Rendered:
     rendered_subject = _fill(subject, values, missing)
     rendered_body = _fill(body, values, missing)
     return Rendered(subject=rendered_subject, body=rendered_body, missing=tuple(missing))
-
-
-def format_duration(delta: timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days}d"] if days else []
-    if hours or days:
-        parts.append(f"{hours}h")
-    parts.append(f"{minutes}m")
-    return " ".join(parts)
 
 
 def incident_values(

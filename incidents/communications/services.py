@@ -7,12 +7,15 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .. import domain as incident_domain
-from ..choices import Channel, ResponseRole, StaffGroup, TimelineKind
-from ..domain import DomainError
+from ..choices import Channel, ResponseRole, StaffGroup, Status, TimelineKind
+from ..kernel.due_rows import claim_row, due_row_ids
+from ..kernel.durations import format_duration
+from ..kernel.errors import DomainError
+from ..kernel.history import history_save
 from ..models import (
     Audience,
     CommChannel,
@@ -23,15 +26,9 @@ from ..models import (
     StatusUpdateClock,
     TimelineEntry,
 )
-from ..outbox.services import delivery_enqueue, notify_people
+from ..outbox.services import delivery_enqueue, notification_send, notify_people
 from ..selectors import role_holder_or_group
 from . import domain
-
-
-def _save(instance, *, user, reason: str) -> None:
-    instance._history_user = user
-    instance._change_reason = reason[:100]
-    instance.save()
 
 
 def render_for_incident(
@@ -126,7 +123,7 @@ def communication_send(
         sent_by=user,
         sent_at=now,
     )
-    _save(communication, user=user, reason=f"{template.name} sent ({audience})")
+    history_save(communication, user=user, reason=f"{template.name} sent ({audience})")
     if CommChannel.EMAIL in channels:
         for address in recipients:
             delivery_enqueue(
@@ -139,14 +136,13 @@ def communication_send(
                 now=now,
             )
     if CommChannel.CHAT in channels:
-        delivery_enqueue(
-            key=f"communication:{communication.pk}:chat",
-            channel=Channel.CHAT,
-            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
+        notification_send(
+            key=f"communication:{communication.pk}",
             subject=rendered.subject,
             body=rendered.body,
             incident=locked,
             now=now,
+            chat=True,
         )
     labels = ", ".join(CommChannel(c).label.lower() for c in channels)
     entry = TimelineEntry(
@@ -157,7 +153,7 @@ def communication_send(
         text=f"{Audience(audience).label.split(' ')[0]} communication sent via {labels}: "
         f"{rendered.subject}",
     )
-    _save(entry, user=user, reason="Communication sent")
+    history_save(entry, user=user, reason="Communication sent")
     # Any send restarts the update clock.
     clock = _clock_for(locked)
     clock.due_at = (
@@ -165,7 +161,7 @@ def communication_send(
         if locked.status in incident_domain.OPEN_STATUSES
         else None
     )
-    _save(clock, user=user, reason="Communication sent")
+    history_save(clock, user=user, reason="Communication sent")
     return communication
 
 
@@ -199,30 +195,27 @@ def status_updates_sweep(*, now: datetime | None = None, limit: int = 200) -> di
                     sent_at=incident.detected_at, interval_minutes=intervals[incident.severity]
                 ),
             )
-            _save(clock, user=None, reason="Update cadence started")
+            history_save(clock, user=None, reason="Update cadence started")
             counts["started"] += 1
-    due_ids = list(
-        StatusUpdateClock.objects.filter(due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due_ids = due_row_ids(StatusUpdateClock.objects.all(), due_field="due_at", now=now, limit=limit)
     for clock_id in due_ids:
         with transaction.atomic():
-            query = StatusUpdateClock.objects.filter(pk=clock_id, due_at__lte=now)
-            if connection.features.has_select_for_update_skip_locked:
-                query = query.select_for_update(skip_locked=True)
-            clock = query.select_related("incident").first()
+            clock = claim_row(
+                StatusUpdateClock.objects.filter(pk=clock_id, due_at__lte=now).select_related(
+                    "incident"
+                )
+            )
             if clock is None:
                 continue
             incident = clock.incident
             interval = intervals.get(incident.severity)
             if incident.status not in incident_domain.OPEN_STATUSES or not interval:
                 clock.due_at = None
-                _save(clock, user=None, reason="Update cadence stopped")
+                history_save(clock, user=None, reason="Update cadence stopped")
                 counts["stopped"] += 1
                 continue
             due = clock.due_at
-            late = incident_domain.format_duration(now - due)
+            late = format_duration(now - due)
             notify_people(
                 people=communications_lead_recipients(incident),
                 key=f"update-reminder:{incident.pk}:{due.isoformat()}",
@@ -240,7 +233,7 @@ def status_updates_sweep(*, now: datetime | None = None, limit: int = 200) -> di
             clock.last_reminded_for = due
             # The next overdue period: remind again one interval later if still silent.
             clock.due_at = domain.next_update_due(sent_at=max(due, now), interval_minutes=interval)
-            _save(clock, user=None, reason="Overdue update reminded")
+            history_save(clock, user=None, reason="Overdue update reminded")
             counts["reminded"] += 1
     return counts
 
@@ -250,11 +243,20 @@ def clock_restart(incident: Incident, *, user, now: datetime) -> None:
     interval = _interval(incident.severity)
     clock = _clock_for(incident)
     clock.due_at = domain.next_update_due(sent_at=now, interval_minutes=interval)
-    _save(clock, user=user, reason="Update cadence restarted")
+    history_save(clock, user=user, reason="Update cadence restarted")
+
+
+def clock_follow_status(incident: Incident, *, from_status: str, to_status: str, user, now) -> None:
+    """The update clock follows the incident's status: it stops when the incident is no
+    longer open and starts again from now when a resolved incident reopens."""
+    if to_status not in incident_domain.OPEN_STATUSES:
+        clock_stop(incident, user=user)
+    elif from_status == Status.RESOLVED:
+        clock_restart(incident, user=user, now=now)
 
 
 def clock_stop(incident: Incident, *, user) -> None:
     clock = StatusUpdateClock.objects.filter(incident=incident).first()
     if clock is not None and clock.due_at is not None:
         clock.due_at = None
-        _save(clock, user=user, reason="Incident no longer open")
+        history_save(clock, user=user, reason="Incident no longer open")

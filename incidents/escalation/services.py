@@ -12,20 +12,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..choices import Channel, EscalationReason, TimelineKind
+from ..choices import EscalationReason, TimelineKind
+from ..kernel.broker import publish_task
+from ..kernel.due_rows import claim_row
+from ..kernel.history import history_save
 from ..models import (
-    ContactPoint,
     EscalationEvent,
     EscalationLevel,
     Incident,
     IncidentEscalationStep,
     TimelineEntry,
 )
-from ..outbox.services import broker_send, delivery_enqueue, notify_people
+from ..outbox.services import notification_send
 from . import messages, rules
 from .targets import resolve_targets
 
@@ -52,12 +54,6 @@ def _steps(incident: Incident) -> list[rules.StepState]:
 
 def _fired(incident: Incident) -> set[int]:
     return set(EscalationEvent.objects.filter(incident=incident).values_list("level", flat=True))
-
-
-def _save_incident(incident: Incident, *, user, reason: str) -> None:
-    incident._history_user = user
-    incident._change_reason = reason
-    incident.save()
 
 
 def _matrix(severity: str) -> list[rules.LevelSpec]:
@@ -100,9 +96,7 @@ def escalation_plan(incident: Incident, *, user=None, now: datetime, replace: bo
             stop_condition=level.stop_condition,
             due_at=due_at,
         )
-        step._history_user = user
-        step._change_reason = "Escalation planned"
-        step.save()
+        history_save(step, user=user, reason="Escalation planned")
     escalation_reschedule(incident, now=now)
 
 
@@ -119,9 +113,7 @@ def escalation_reschedule(incident: Incident, *, now: datetime) -> None:
 
 def kick_dispatcher() -> None:
     """Ask a worker to dispatch now; beat does it within a minute anyway."""
-    from ..tasks import dispatch_escalations
-
-    broker_send(dispatch_escalations, what="Escalation dispatch")
+    publish_task("incidents.dispatch_escalations", what="Escalation dispatch")
 
 
 @dataclass
@@ -168,12 +160,7 @@ def escalations_dispatch(*, now: datetime | None = None, limit: int = 500) -> Di
 
 
 def _lock_if_due(incident_id: int, now: datetime) -> Incident | None:
-    query = Incident.objects.filter(pk=incident_id, next_escalation_at__lte=now)
-    if connection.features.has_select_for_update_skip_locked:
-        query = query.select_for_update(skip_locked=True)
-    else:
-        query = query.select_for_update()
-    return query.first()
+    return claim_row(Incident.objects.filter(pk=incident_id, next_escalation_at__lte=now))
 
 
 @transaction.atomic
@@ -217,7 +204,7 @@ def _dispatch_one(incident_id: int, now: datetime) -> tuple[int | None, bool]:
         notes.append("response SLA breached")
     if fired_now:
         notes.append("escalation level " + ", ".join(map(str, fired_now)) + " fired")
-    _save_incident(incident, user=None, reason="; ".join(notes).capitalize() or "Escalation clock")
+    history_save(incident, user=None, reason="; ".join(notes).capitalize() or "Escalation clock")
     return len(fired_now), breached
 
 
@@ -238,8 +225,7 @@ def _fire_level(incident: Incident, step: rules.StepState, *, reason: str, now: 
     )
     try:
         with transaction.atomic():
-            event._change_reason = f"Level {step.level} fired"
-            event.save()
+            history_save(event, user=None, reason=f"Level {step.level} fired")
     except IntegrityError:  # fired already by someone else: never twice
         return False
     _write_pages(incident, event, people, now=now)
@@ -262,7 +248,7 @@ def _write_pages(incident: Incident, event: EscalationEvent, people: list, *, no
     subject = messages.page_subject(incident, event.level)
     body = messages.page_body(incident, **kwargs)
     payload = messages.page_payload(incident, **kwargs)
-    notify_people(
+    notification_send(
         people=people,
         key=f"escalation:{event.pk}",
         subject=subject,
@@ -270,35 +256,10 @@ def _write_pages(incident: Incident, event: EscalationEvent, people: list, *, no
         payload=payload,
         incident=incident,
         now=now,
+        chat=True,
+        mention_people=True,
+        webhook=True,
     )
-    chat = {
-        c.user_id: c.chat_handle
-        for c in ContactPoint.objects.filter(user__in=[p.pk for p in people], accepts_chat=True)
-        if c.chat_handle
-    }
-    handles = [f"<@{chat[person.pk]}>" for person in people if person.pk in chat]
-    if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
-        mention = (" " + " ".join(handles)) if handles else ""
-        delivery_enqueue(
-            key=f"escalation:{event.pk}:chat",
-            channel=Channel.CHAT,
-            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
-            subject=subject,
-            body=f"{body}{mention}",
-            incident=incident,
-            now=now,
-        )
-    if settings.HARBORMASTER_WEBHOOK_URL:
-        delivery_enqueue(
-            key=f"escalation:{event.pk}:webhook",
-            channel=Channel.WEBHOOK,
-            target=settings.HARBORMASTER_WEBHOOK_URL,
-            subject=subject,
-            body=body,
-            payload=payload,
-            incident=incident,
-            now=now,
-        )
 
 
 def escalations_overdue(*, now: datetime | None = None, grace_minutes: int | None = None):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..choices import AlertSource, AlertStatus, Severity
+from ..choices import AlertSource, AlertStatus, IncidentType, Severity
 
 
 class PayloadError(ValueError):
@@ -197,8 +197,6 @@ def parse_generic(body: Any) -> NormalizedAlert:
     details = body.get("details", {})
     if not isinstance(details, dict):
         errors["details"] = ["Expected an object."]
-    from ..choices import IncidentType
-
     incident_type = body.get("type", "")
     if incident_type and incident_type not in IncidentType.values:
         errors["type"] = ["Unknown incident type."]

@@ -1,8 +1,24 @@
-"""The spec's escalation matrix and an empty holder row for every position."""
+"""The spec's escalation matrix and an empty holder row for every position.
+
+The matrix is frozen here as a literal (what incidents.reference_data.ESCALATION_MATRIX
+held when this migration was written): a migration imports no application code."""
 
 from django.db import migrations
 
-from incidents.reference_data import ESCALATION_MATRIX
+# (severity, level, delay in minutes, positions)
+ESCALATION_MATRIX = [
+    ("P0", 1, 0, ["on_call_engineer"]),
+    ("P0", 2, 30, ["technical_lead", "incident_commander"]),
+    ("P0", 3, 60, ["cto", "ceo"]),
+    ("P1", 1, 0, ["on_call_engineer"]),
+    ("P1", 2, 30, ["technical_lead"]),
+    ("P1", 3, 60, ["cto"]),
+    ("P2", 1, 0, ["assigned_engineer"]),
+    ("P2", 2, 30, ["team_lead"]),
+    ("P2", 3, 60, ["technical_lead"]),
+    ("P3", 1, 0, ["assigned_engineer"]),
+    ("P3", 2, 30, ["team_lead"]),
+]
 
 POSITIONS = [
     "on_call_engineer",

@@ -6,18 +6,20 @@ itself happens outside any transaction (a slow mail server must not hold row loc
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from ..choices import Channel, DeliveryStatus
-from ..models import Delivery
+from ..kernel.broker import publish_task
+from ..kernel.due_rows import claim_row
+from ..kernel.errors import DomainError
+from ..kernel.history import history_save
+from ..models import ContactPoint, Delivery
 from . import rules
 from .channels import SENDERS
 
@@ -26,50 +28,10 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 
 
-def _save(delivery: Delivery, *, user=None, reason: str) -> None:
-    delivery._history_user = user
-    delivery._change_reason = reason
-    delivery.save()
-
-
-# After a publish failed because the broker could not be reached, this process skips the
-# broker for a while: the rows stay pending and the beat relay sends them. Without it a
-# transaction that writes N deliveries would wait N times for the broker's connect timeout
-# (CELERY_BROKER_CONNECTION_TIMEOUT) while Redis is down.
-BROKER_RETRY_AFTER_SECONDS = 30.0
-_broker_down_until = 0.0
-
-
-def broker_send(task, *, args=(), what: str) -> bool:
-    """Publish `task` without retrying. Never raises; False when it was not published."""
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        logger.info("%s left for beat: broker unavailable a moment ago", what)
-        return False
-    try:
-        task.apply_async(args=list(args), retry=False)
-    except (KombuOperationalError, OSError) as error:  # broker unreachable or timing out
-        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
-        logger.warning("%s left for beat: broker unavailable (%s)", what, error)
-        return False
-    except Exception as error:
-        logger.warning("%s left for beat: publishing failed (%s)", what, error)
-        return False
-    return True
-
-
-def broker_reset() -> None:
-    """Forget an earlier broker failure (the next publish tries the broker again)."""
-    global _broker_down_until
-    _broker_down_until = 0.0
-
-
 def publish(delivery_id: int) -> None:
     """Hand a delivery to a worker. Never raises: if the broker is down the row stays
     pending and the beat relay sends it later."""
-    from ..tasks import deliver
-
-    broker_send(deliver, args=[delivery_id], what=f"Delivery {delivery_id}")
+    publish_task("incidents.deliver", args=[delivery_id], what=f"Delivery {delivery_id}")
 
 
 def delivery_enqueue(
@@ -101,7 +63,7 @@ def delivery_enqueue(
         next_attempt_at=now,
         max_attempts=settings.HARBORMASTER_DELIVERY_MAX_ATTEMPTS,
     )
-    _save(delivery, reason="Queued")
+    history_save(delivery, user=None, reason="Queued")
     transaction.on_commit(lambda: publish(delivery.pk))
     return delivery, True
 
@@ -119,8 +81,6 @@ def notify_people(
     """One email per person, to their contact point's address if they gave one (else the
     account's), skipping people who refuse email. Keys are `<key>:email:<user id>`, so a
     repeated call sends nothing twice. Returns how many deliveries are new."""
-    from ..models import ContactPoint
-
     contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=[p.pk for p in people])}
     created = 0
     for person in people:
@@ -145,21 +105,86 @@ def notify_people(
     return created
 
 
+def notification_send(
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    people=(),
+    incident=None,
+    payload: dict | None = None,
+    chat: bool = False,
+    mention_people: bool = False,
+    webhook: bool = False,
+) -> int:
+    """The one notification fan-out: an email to each of `people` (see notify_people),
+    then, when asked and configured, one message to the team chat channel (mentioning the
+    people who gave a chat handle when `mention_people`) and one to the outgoing webhook
+    (with `payload`). Keys are `<key>:email:<user id>`, `<key>:chat`, `<key>:webhook`, so a
+    repeated call sends nothing twice. Returns how many deliveries are new."""
+    people = list(people)
+    created = 0
+    if people:
+        created += notify_people(
+            people=people,
+            key=key,
+            subject=subject,
+            body=body,
+            payload=payload,
+            incident=incident,
+            now=now,
+        )
+    if chat and settings.HARBORMASTER_CHAT_WEBHOOK_URL:
+        mention = ""
+        if mention_people and people:
+            handles = {
+                c.user_id: c.chat_handle
+                for c in ContactPoint.objects.filter(
+                    user__in=[p.pk for p in people], accepts_chat=True
+                )
+                if c.chat_handle
+            }
+            tags = [f"<@{handles[p.pk]}>" for p in people if p.pk in handles]
+            mention = (" " + " ".join(tags)) if tags else ""
+        _, new = delivery_enqueue(
+            key=f"{key}:chat",
+            channel=Channel.CHAT,
+            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
+            subject=subject,
+            body=f"{body}{mention}",
+            incident=incident,
+            now=now,
+        )
+        created += new
+    if webhook and settings.HARBORMASTER_WEBHOOK_URL:
+        _, new = delivery_enqueue(
+            key=f"{key}:webhook",
+            channel=Channel.WEBHOOK,
+            target=settings.HARBORMASTER_WEBHOOK_URL,
+            subject=subject,
+            body=body,
+            payload=payload,
+            incident=incident,
+            now=now,
+        )
+        created += new
+    return created
+
+
 def _claim(delivery_id: int, now: datetime) -> Delivery | None:
     with transaction.atomic():
         query = Delivery.objects.filter(pk=delivery_id).filter(
             Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
             | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
         )
-        if connection.features.has_select_for_update_skip_locked:
-            query = query.select_for_update(skip_locked=True)
-        delivery = query.first()
+        delivery = claim_row(query)
         if delivery is None:
             return None
         delivery.status = DeliveryStatus.SENDING
         delivery.attempts += 1
         delivery.lease_until = now + LEASE
-        _save(delivery, reason=f"Attempt {delivery.attempts}")
+        history_save(delivery, user=None, reason=f"Attempt {delivery.attempts}")
         return delivery
 
 
@@ -187,7 +212,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Attemp
         delivery.next_attempt_at = None
         delivery.lease_until = None
         delivery.last_error = ""
-        _save(delivery, reason="Sent")
+        history_save(delivery, user=None, reason="Sent")
     return AttemptResult(delivery_id, "sent")
 
 
@@ -212,7 +237,7 @@ def _record_failure(delivery: Delivery, message: str, now: datetime) -> AttemptR
             delivery.next_attempt_at = retry_at
             reason = f"Attempt {delivery.attempts} failed: {message}"
             logger.warning("Delivery %s will retry at %s: %s", delivery.pk, retry_at, message)
-        _save(delivery, reason=reason[:500])
+        history_save(delivery, user=None, reason=reason)
     return AttemptResult(delivery.pk, "failed" if retry_at is None else "retry", message)
 
 
@@ -244,12 +269,10 @@ def delivery_resend(*, delivery: Delivery | int, user, now: datetime | None = No
     pk = delivery.pk if isinstance(delivery, Delivery) else delivery
     delivery = Delivery.objects.select_for_update().get(pk=pk)
     if delivery.status != DeliveryStatus.FAILED:
-        from ..domain import DomainError
-
         raise DomainError(f"Only failed deliveries can be re-sent (this one is {delivery.status}).")
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = now
-    _save(delivery, user=user, reason="Re-sent by hand")
+    history_save(delivery, user=user, reason="Re-sent by hand")
     transaction.on_commit(lambda: publish(delivery.pk))
     return delivery

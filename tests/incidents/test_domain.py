@@ -439,9 +439,9 @@ def test_cannot_acknowledge_an_incident_that_is_no_longer_open(status):
         (timedelta(hours=1), "1h 0m"),
         (timedelta(hours=2, minutes=5), "2h 5m"),
         (timedelta(hours=23, minutes=59, seconds=59), "23h 59m"),
-        (timedelta(days=1), "1d 0h"),
-        (timedelta(days=3, hours=4, minutes=59), "3d 4h"),
-        (timedelta(days=400, hours=1), "400d 1h"),
+        (timedelta(days=1), "1d 0h 0m"),
+        (timedelta(days=3, hours=4, minutes=59), "3d 4h 59m"),
+        (timedelta(days=400, hours=1), "400d 1h 0m"),
         (timedelta(seconds=-30), "0s"),
     ],
 )

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from incidents.api.keys import api_key_create
+from incidents.services.api_keys import api_key_create
 from incidents.models import Alert, Incident, SnsSubscription
 
 from .payloads import (

@@ -28,6 +28,7 @@ from incidents.services import (
     incident_transition,
     incident_update,
 )
+from incidents.services import incidents as incident_services
 from tests.factories import ServiceFactory, UserFactory
 from tests.postmortems.helpers import publish_postmortem
 
@@ -174,7 +175,7 @@ def test_create_retries_when_another_writer_takes_the_reference(alice, monkeypat
     """Two writers racing for the same second: the loser's insert hits the unique
     constraint, and it retries with the next suffix instead of failing."""
     first = open_incident(alice)
-    real_next_reference = services._next_reference
+    real_next_reference = incident_services._next_reference
     calls = []
 
     def stale_next_reference(detected_at, also_taken=frozenset()):
@@ -183,7 +184,7 @@ def test_create_retries_when_another_writer_takes_the_reference(alice, monkeypat
             return first.reference  # what a concurrent writer computed a moment ago
         return real_next_reference(detected_at, also_taken)
 
-    monkeypatch.setattr(services, "_next_reference", stale_next_reference)
+    monkeypatch.setattr(incident_services, "_next_reference", stale_next_reference)
     second = open_incident(alice)
     assert len(calls) == 2
     assert second.reference == "INC-20260314-090000-2"
@@ -369,7 +370,7 @@ def test_create_rolls_back_when_a_later_step_fails(alice, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("checklist store down")
 
-    monkeypatch.setattr(services, "_instantiate_checklists", broken)
+    monkeypatch.setattr(incident_services, "checklists_open", broken)
     with pytest.raises(RuntimeError):
         open_incident(alice)
     assert snapshot() == before
@@ -1257,7 +1258,7 @@ def test_create_moves_past_references_it_saw_taken_even_if_not_yet_visible(alice
     """In an alert storm the winners' rows are not visible yet: a loser must not compute
     the same taken reference again and again."""
     open_incident(alice)
-    real_next_reference = services._next_reference
+    real_next_reference = incident_services._next_reference
     seen = []
 
     def blind_next_reference(detected_at, also_taken=frozenset()):
@@ -1266,7 +1267,7 @@ def test_create_moves_past_references_it_saw_taken_even_if_not_yet_visible(alice
         base = real_next_reference(detected_at, also_taken)
         return base if also_taken else "INC-20260314-090000"
 
-    monkeypatch.setattr(services, "_next_reference", blind_next_reference)
+    monkeypatch.setattr(incident_services, "_next_reference", blind_next_reference)
     second = open_incident(alice)
     assert second.reference == "INC-20260314-090000-2"
     assert seen == [set(), {"INC-20260314-090000"}]

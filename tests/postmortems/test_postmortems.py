@@ -137,7 +137,7 @@ def test_closing_refused_through_the_admin_transition_page(client, now):
 def test_closing_refused_through_the_api(now):
     from rest_framework.test import APIClient
 
-    from incidents.api.keys import api_key_create
+    from incidents.services.api_keys import api_key_create
 
     _, raw = api_key_create(name="bot", scopes=["incidents:read", "incidents:write"])
     client = APIClient()
@@ -265,7 +265,7 @@ def test_markdown_follows_the_spec_template_section_by_section(now, approver):
 def test_api_exports_respect_need_to_know(now):
     from rest_framework.test import APIClient
 
-    from incidents.api.keys import api_key_create
+    from incidents.services.api_keys import api_key_create
 
     outage = open_incident(now)
     resolve(outage, now)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from incidents.api.keys import api_key_create
+from incidents.services.api_keys import api_key_create
 from incidents.choices import StaffGroup
 from incidents.models import ApiScope
 from reporting.kpis.exports import INCIDENT_COLUMNS

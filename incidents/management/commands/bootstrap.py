@@ -16,6 +16,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from incidents.demo import load_demo_dataset
+from incidents.kernel.history import history_save
+from incidents.models import Incident
+
 DEFAULT_USERNAME = "admin"
 CHANGE_REASON = "Created by manage.py bootstrap"
 
@@ -91,8 +95,7 @@ class Command(BaseCommand):
         user.is_staff = True
         user.is_superuser = True
         user.set_password(password)
-        user._change_reason = CHANGE_REASON
-        user.save()
+        history_save(user, user=None, reason=CHANGE_REASON)
 
         if env_password:
             self.stdout.write(
@@ -113,16 +116,12 @@ class Command(BaseCommand):
 
     # --- demo data --------------------------------------------------------------------------
     def load_demo_data(self, username: str, password: str | None, password_note: str) -> None:
-        from incidents.models import Incident
-
         if not demo_data_allowed():
             self.stdout.write("Demo data: not loaded (not allowed by these settings).")
             return
         if Incident._default_manager.exists():
             self.stdout.write("Demo data: not loaded (the database already has incidents).")
             return
-
-        from incidents.demo import load_demo_dataset
 
         if password is None:
             # The superuser existed before this run, so its password is unknown here.

@@ -6,7 +6,7 @@ from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.test import APIClient
 
 from incidents import services
-from incidents.api.keys import api_key_create
+from incidents.services.api_keys import api_key_create
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
 from incidents.models import ApiScope
 from tests.factories import UserFactory

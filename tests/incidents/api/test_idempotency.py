@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.api.keys import api_key_create
+from incidents.services.api_keys import api_key_create
 from incidents.models import IdempotencyRecord, Incident, TimelineEntry
 
 from .conftest import LIST_URL, detail_url

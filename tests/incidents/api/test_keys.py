@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.api.keys import api_key_authenticate, api_key_update
+from incidents.services.api_keys import api_key_authenticate, api_key_update
 from incidents.domain import DomainError
 from incidents.models import ApiKey
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from incidents import services
-from incidents.api.keys import api_key_revoke
+from incidents.services.api_keys import api_key_revoke
 from incidents.api.permissions import ApiPermission
 from incidents.choices import ResponseRole
 from incidents.models import Incident

@@ -14,7 +14,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from incidents.api.keys import api_key_create
+from incidents.services.api_keys import api_key_create
 from incidents.models import ApiScope
 from tests.factories import ServiceFactory, UserFactory
 

@@ -1,5 +1,6 @@
-"""Every write to the incident domain. Each call: one transaction, the incident row locked,
-the rule decided by `domain`, history stamped with user and reason, a timeline entry."""
+"""The incident's own writes: open, edit, severity, acknowledge, lifecycle transitions,
+notes. Each call: one transaction, the incident row locked, the rule decided by `domain`,
+history stamped with user and reason, a timeline entry."""
 
 from __future__ import annotations
 
@@ -7,25 +8,26 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from . import domain, signals_lifecycle
-from .choices import DetectionSource, IncidentType, Phase, ResponseRole, Severity, TimelineKind
-from .domain import ConcurrentModification, DomainError
-from .escalation.services import (
+from .. import domain, signals_lifecycle
+from ..choices import DetectionSource, IncidentType, Severity, TimelineKind
+from ..communications.services import clock_follow_status
+from ..domain import ConcurrentModification
+from ..escalation.services import (
     escalation_first_check_at,
     escalation_plan,
     escalation_reschedule,
 )
-from .models import (
-    ChecklistItem,
-    ChecklistTemplate,
+from ..kernel.errors import DomainError
+from ..kernel.history import history_save
+from ..models import (
     Incident,
-    RoleAssignment,
     Service,
     SeverityPolicy,
     TimelineEntry,
 )
+from .checklists import checklists_open
+from .common import lock_incident, now_or_current, timeline_write, validate_choice
 
 # Fields a person may edit directly; lifecycle fields change only through transitions.
 EDITABLE_FIELDS = (
@@ -52,27 +54,6 @@ STAMP_FIELDS = (
 )
 
 
-def _now(now: datetime | None) -> datetime:
-    return now if now is not None else timezone.now()
-
-
-def _save(instance, *, user, reason: str, **save_kwargs) -> None:
-    instance._history_user = user
-    instance._change_reason = reason
-    instance.save(**save_kwargs)
-
-
-def _lock(incident: Incident | int) -> Incident:
-    pk = incident.pk if isinstance(incident, Incident) else incident
-    return Incident.objects.select_for_update().get(pk=pk)
-
-
-def _timeline(incident: Incident, *, kind: str, text: str, user, at: datetime) -> TimelineEntry:
-    entry = TimelineEntry(incident=incident, kind=kind, text=text, author=user, at=at)
-    _save(entry, user=user, reason=f"Timeline: {kind}")
-    return entry
-
-
 def _policy(severity: str) -> SeverityPolicy:
     if severity not in Severity.values:
         raise DomainError(f"Unknown severity {severity!r}.", field="severity")
@@ -96,52 +77,6 @@ def _next_reference(detected_at: datetime, also_taken: set[str] = frozenset()) -
     return domain.format_reference(detected_at.astimezone(UTC), sequence)
 
 
-def _instantiate_checklists(incident: Incident, phases: Iterable[str], *, user, now) -> int:
-    """Copy the templates of `phases` onto the incident (idempotent per template item)."""
-    phases = list(phases)
-    if not phases:
-        return 0
-    templates = ChecklistTemplate.objects.filter(phase__in=phases, active=True).prefetch_related(
-        "items"
-    )
-    existing = set(
-        ChecklistItem.objects.filter(incident=incident).values_list("template_item_id", flat=True)
-    )
-    phase_rank = {phase: index for index, phase in enumerate(Phase.values)}
-    created = 0
-    for template in sorted(templates, key=lambda t: (phase_rank[t.phase], t.order)):
-        if not template.applies_to(category=incident.category, incident_type=incident.type):
-            continue
-        for item in template.items.all():
-            if item.pk in existing:
-                continue
-            checklist_item = ChecklistItem(
-                incident=incident,
-                template_item=item,
-                phase=template.phase,
-                section=template.name,
-                order=phase_rank[template.phase] * 10_000 + template.order * 100 + item.order,
-                text=item.text,
-            )
-            _save(checklist_item, user=user, reason=f"{template.get_phase_display()} checklist")
-            created += 1
-    if created:
-        labels = ", ".join(Phase(p).label.lower() for p in phases)
-        _timeline(
-            incident,
-            kind=TimelineKind.CHECKLIST,
-            text=f"Checklist opened for {labels} ({created} steps).",
-            user=user,
-            at=now,
-        )
-    return created
-
-
-def _validate_choice(value: str, choices, field: str, label: str) -> None:
-    if value not in choices.values:
-        raise DomainError(f"Unknown {label} {value!r}.", field=field)
-
-
 @transaction.atomic
 def incident_create(
     *,
@@ -160,12 +95,12 @@ def incident_create(
     **details,
 ) -> Incident:
     """Open an incident: reference, response SLA from the severity policy, triage checklist."""
-    now = _now(now)
+    now = now_or_current(now)
     title = (title or "").strip()
     if not title:
         raise DomainError("A title is required.", field="title")
-    _validate_choice(type, IncidentType, "type", "incident type")
-    _validate_choice(detection_source, DetectionSource, "detection_source", "detection source")
+    validate_choice(type, IncidentType, "type", "incident type")
+    validate_choice(detection_source, DetectionSource, "detection_source", "detection source")
     unknown = set(details) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"incident_create() got unexpected fields: {sorted(unknown)}")
@@ -199,7 +134,7 @@ def incident_create(
         incident.reference = _next_reference(detected_at, also_taken=tried)
         try:
             with transaction.atomic():
-                _save(incident, user=user, reason=reason or "Incident opened")
+                history_save(incident, user=user, reason=reason or "Incident opened")
             break
         except IntegrityError:
             incident.pk = None
@@ -216,14 +151,14 @@ def incident_create(
         incident.affected_services.set(services)
 
     source = DetectionSource(detection_source).label
-    _timeline(
+    timeline_write(
         incident,
         kind=TimelineKind.CREATED,
         text=f"{severity} {IncidentType(type).label} detected via {source}: {title}",
         user=user,
         at=now,
     )
-    _instantiate_checklists(incident, domain.PHASES_ON_ENTRY[incident.status], user=user, now=now)
+    checklists_open(incident, domain.PHASES_ON_ENTRY[incident.status], user=user, now=now)
     escalation_plan(incident, user=user, now=now, replace=False)
     return incident
 
@@ -241,8 +176,8 @@ def incident_update(
     **fields,
 ) -> Incident:
     """Edit the descriptive fields. A stale `expected_version` is refused, never merged."""
-    now = _now(now)
-    locked = _lock(incident)
+    now = now_or_current(now)
+    locked = lock_incident(incident)
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentModification(
             f"{locked.reference} was changed by someone else while you were editing "
@@ -263,9 +198,9 @@ def incident_update(
     ):
         raise DomainError(f"A {locked.status} incident's severity cannot change.", field="severity")
     if "type" in fields:
-        _validate_choice(fields["type"], IncidentType, "type", "incident type")
+        validate_choice(fields["type"], IncidentType, "type", "incident type")
     if "detection_source" in fields:
-        _validate_choice(
+        validate_choice(
             fields["detection_source"], DetectionSource, "detection_source", "detection source"
         )
     started_at = fields.get("started_at", locked.started_at)
@@ -289,12 +224,12 @@ def incident_update(
         if services_changed:
             labels.append("affected services")
         text = "Updated " + ", ".join(labels)
-        _save(locked, user=user, reason=reason or text)
+        history_save(locked, user=user, reason=reason or text)
         if services_changed:
             locked._history_user = user
             locked._change_reason = reason or "Affected services changed"
             locked.affected_services.set(list(affected_services))
-        _timeline(locked, kind=TimelineKind.UPDATED, text=text, user=user, at=now)
+        timeline_write(locked, kind=TimelineKind.UPDATED, text=text, user=user, at=now)
     # After the descriptive save, so each history row carries its own reason.
     if severity is not None and severity != locked.severity:
         locked = _apply_severity(locked, severity=severity, user=user, reason=reason, now=now)
@@ -310,8 +245,8 @@ def _apply_severity(locked: Incident, *, severity: str, user, reason: str, now) 
     text = f"Severity {old} → {severity}" + (f": {reason}" if reason else "")
     # The new severity's matrix replaces unfired levels; past-due ones fire at once.
     escalation_plan(locked, user=user, now=now, replace=True)
-    _save(locked, user=user, reason=text)
-    _timeline(locked, kind=TimelineKind.SEVERITY_CHANGE, text=text, user=user, at=now)
+    history_save(locked, user=user, reason=text)
+    timeline_write(locked, kind=TimelineKind.SEVERITY_CHANGE, text=text, user=user, at=now)
     return locked
 
 
@@ -320,8 +255,8 @@ def incident_change_severity(
     *, incident: Incident | int, severity: str, user, reason: str = "", now: datetime | None = None
 ) -> Incident:
     """Change severity; the response deadline is recomputed from detection."""
-    now = _now(now)
-    locked = _lock(incident)
+    now = now_or_current(now)
+    locked = lock_incident(incident)
     if locked.status in domain.FINAL_STATUSES:
         raise DomainError(f"A {locked.status} incident's severity cannot change.")
     if severity == locked.severity:
@@ -333,8 +268,8 @@ def incident_change_severity(
 def incident_acknowledge(
     *, incident: Incident | int, user, now: datetime | None = None
 ) -> Incident:
-    now = _now(now)
-    locked = _lock(incident)
+    now = now_or_current(now)
+    locked = lock_incident(incident)
     domain.can_acknowledge(locked.status, locked.acknowledged_at)
     locked.acknowledged_at = now
     locked.version += 1
@@ -342,8 +277,8 @@ def incident_acknowledge(
     who = user.get_username() if user else "system"
     text = f"Acknowledged by {who} (response SLA {sla.label})"
     escalation_reschedule(locked, now=now)
-    _save(locked, user=user, reason=text)
-    _timeline(locked, kind=TimelineKind.ACKNOWLEDGED, text=text, user=user, at=now)
+    history_save(locked, user=user, reason=text)
+    timeline_write(locked, kind=TimelineKind.ACKNOWLEDGED, text=text, user=user, at=now)
     return locked
 
 
@@ -359,8 +294,8 @@ def incident_transition(
     now: datetime | None = None,
 ) -> Incident:
     """Move the incident through its lifecycle (see domain.allowed_transitions)."""
-    now = _now(now)
-    locked = _lock(incident)
+    now = now_or_current(now)
+    locked = lock_incident(incident)
     plan = domain.plan_transition(
         from_status=locked.status,
         to_status=to_status,
@@ -376,79 +311,14 @@ def incident_transition(
         setattr(locked, name, value)
     locked.version += 1
     escalation_reschedule(locked, now=now)
-    _save(locked, user=user, reason=plan.summary)
-    _timeline(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
-    _instantiate_checklists(locked, plan.phases_due, user=user, now=now)
+    history_save(locked, user=user, reason=plan.summary)
+    timeline_write(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
+    checklists_open(locked, plan.phases_due, user=user, now=now)
+    clock_follow_status(
+        locked, from_status=plan.from_status, to_status=to_status, user=user, now=now
+    )
     signals_lifecycle.status_changed.send(sender=Incident, now=now, **hook)
     return locked
-
-
-@transaction.atomic
-def incident_assign_role(
-    *, incident: Incident | int, role: str, assignee, user, now: datetime | None = None
-) -> RoleAssignment:
-    """Give `role` to `assignee`; the previous holder is relieved (kept as history)."""
-    now = _now(now)
-    _validate_choice(role, ResponseRole, "role", "response role")
-    if assignee is None or not assignee.is_active:
-        raise DomainError("Choose an active user for the role.", field="user")
-    locked = _lock(incident)
-    if locked.status in domain.FINAL_STATUSES:
-        raise DomainError(f"Roles cannot change on a {locked.status} incident.")
-    label = ResponseRole(role).label
-    current = RoleAssignment.objects.filter(
-        incident=locked, role=role, relieved_at__isnull=True
-    ).first()
-    if current is not None:
-        if current.user_id == assignee.pk:
-            raise DomainError(f"{assignee.get_username()} is already the {label}.", field="user")
-        current.relieved_at = now
-        _save(current, user=user, reason=f"Handed over to {assignee.get_username()}")
-        _timeline(
-            locked,
-            kind=TimelineKind.ROLE_RELIEVED,
-            text=f"{current.user.get_username()} relieved as {label}",
-            user=user,
-            at=now,
-        )
-    assignment = RoleAssignment(
-        incident=locked, role=role, user=assignee, assigned_at=now, assigned_by=user
-    )
-    _save(assignment, user=user, reason=f"{label} assigned")
-    _timeline(
-        locked,
-        kind=TimelineKind.ROLE_ASSIGNED,
-        text=f"{assignee.get_username()} is {label}",
-        user=user,
-        at=now,
-    )
-    return assignment
-
-
-@transaction.atomic
-def incident_relieve_role(
-    *, assignment: RoleAssignment | int, user, now: datetime | None = None
-) -> RoleAssignment:
-    now = _now(now)
-    pk = assignment.pk if isinstance(assignment, RoleAssignment) else assignment
-    assignment = RoleAssignment.objects.select_related("user").get(pk=pk)
-    locked = _lock(assignment.incident_id)
-    if locked.status in domain.FINAL_STATUSES:
-        raise DomainError(f"Roles cannot change on a {locked.status} incident.")
-    assignment = RoleAssignment.objects.select_for_update().select_related("user").get(pk=pk)
-    if assignment.relieved_at is not None:
-        raise DomainError("That role assignment has already ended.")
-    assignment.relieved_at = now
-    label = ResponseRole(assignment.role).label
-    _save(assignment, user=user, reason=f"{label} relieved")
-    _timeline(
-        locked,
-        kind=TimelineKind.ROLE_RELIEVED,
-        text=f"{assignment.user.get_username()} relieved as {label}",
-        user=user,
-        at=now,
-    )
-    return assignment
 
 
 @transaction.atomic
@@ -461,32 +331,11 @@ def incident_add_note(
     now: datetime | None = None,
 ) -> TimelineEntry:
     """A free note on the timeline; `at` may back-date it to when something happened."""
-    now = _now(now)
+    now = now_or_current(now)
     text = (text or "").strip()
     if not text:
         raise DomainError("A note needs some text.", field="text")
     if at is not None and at > now:
         raise DomainError("A note cannot be dated in the future.", field="at")
-    locked = _lock(incident)
-    return _timeline(locked, kind=TimelineKind.NOTE, text=text, user=user, at=at or now)
-
-
-@transaction.atomic
-def checklist_item_set_done(
-    *, item: ChecklistItem | int, done: bool, user, now: datetime | None = None
-) -> ChecklistItem:
-    now = _now(now)
-    pk = item.pk if isinstance(item, ChecklistItem) else item
-    incident_id = ChecklistItem.objects.values_list("incident_id", flat=True).get(pk=pk)
-    locked = _lock(incident_id)
-    item = ChecklistItem.objects.select_for_update().get(pk=pk)
-    if done == item.is_done:
-        return item
-    if done and user is None:
-        raise DomainError("A checklist step is ticked by a person.")
-    item.done_at = now if done else None
-    item.done_by = user if done else None
-    verb = "Done" if done else "Reopened"
-    _save(item, user=user, reason=f"{verb}: {item.text}")
-    _timeline(locked, kind=TimelineKind.CHECKLIST, text=f"{verb}: {item.text}", user=user, at=now)
-    return item
+    locked = lock_incident(incident)
+    return timeline_write(locked, kind=TimelineKind.NOTE, text=text, user=user, at=at or now)

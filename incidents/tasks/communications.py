@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
+from ..communications.services import status_updates_sweep
+
 
 @shared_task(name="incidents.communications.remind_status_updates")
 def remind_status_updates() -> dict:
-    from .services import status_updates_sweep
-
     return status_updates_sweep()

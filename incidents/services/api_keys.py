@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ..domain import DomainError
+from ..kernel.errors import DomainError
+from ..kernel.history import history_save
 from ..models import ApiKey, ApiScope
 
 KEY_PREFIX = "hm"
@@ -83,9 +84,7 @@ def api_key_create(
                     first_name=name[:150],
                 )
                 account.set_unusable_password()
-                account._history_user = user
-                account._change_reason = f"Service account of API key {name!r}"
-                account.save()
+                history_save(account, user=user, reason=f"Service account of API key {name!r}")
                 api_key = ApiKey(
                     name=name,
                     prefix=prefix,
@@ -95,9 +94,7 @@ def api_key_create(
                     created_by=user,
                     created_at=now,
                 )
-                api_key._history_user = user
-                api_key._change_reason = "API key created"
-                api_key.save()
+                history_save(api_key, user=user, reason="API key created")
         except IntegrityError:  # pragma: no cover - prefix race
             continue
         return api_key, raw_key
@@ -112,9 +109,7 @@ def api_key_revoke(*, api_key: ApiKey | int, user=None, now: datetime | None = N
     if locked.revoked_at is not None:
         raise DomainError("That key is already revoked.")
     locked.revoked_at = now
-    locked._history_user = user
-    locked._change_reason = "API key revoked"
-    locked.save()
+    history_save(locked, user=user, reason="API key revoked")
     return locked
 
 
@@ -137,9 +132,7 @@ def api_key_update(
             locked.scopes = scopes
             changed.append("scopes")
     if changed:
-        locked._history_user = user
-        locked._change_reason = reason or "Changed " + ", ".join(changed)
-        locked.save()
+        history_save(locked, user=user, reason=reason or "Changed " + ", ".join(changed))
     return locked
 
 

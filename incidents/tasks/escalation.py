@@ -1,17 +1,16 @@
-"""Celery tasks: thin. Ids in, a service call, a summary out. Every task is idempotent
-(safe under acks_late redelivery) because the services check state under a lock."""
+"""Beat tasks (thin) of the escalation clock: dispatch due levels, watch for stalls."""
 
 import logging
 
 from celery import shared_task
+
+from ..escalation.services import escalations_dispatch, escalations_overdue
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="incidents.dispatch_escalations")
 def dispatch_escalations() -> dict:
-    from .escalation.services import escalations_dispatch
-
     result = escalations_dispatch()
     if result.levels_fired or result.sla_breaches:
         logger.info(
@@ -25,8 +24,6 @@ def dispatch_escalations() -> dict:
 
 @shared_task(name="incidents.escalation_watchdog")
 def escalation_watchdog() -> int:
-    from .escalation.services import escalations_overdue
-
     late = list(escalations_overdue().values_list("reference", "next_escalation_at")[:50])
     if late:
         logger.error(
@@ -35,17 +32,3 @@ def escalation_watchdog() -> int:
             ", ".join(f"{ref} (due {due:%Y-%m-%d %H:%M} UTC)" for ref, due in late),
         )
     return len(late)
-
-
-@shared_task(name="incidents.deliver")
-def deliver(delivery_id: int) -> str:
-    from .outbox.services import delivery_attempt
-
-    return delivery_attempt(delivery_id=delivery_id).outcome
-
-
-@shared_task(name="incidents.relay_deliveries")
-def relay_deliveries() -> dict:
-    from .outbox.services import deliveries_relay
-
-    return deliveries_relay()
