@@ -8,10 +8,10 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from incidents.admin.base import ReadOnlyHistoryAdmin
+from incidents.admin.base import IncidentScopedAdminMixin, ReadOnlyHistoryAdmin
 from incidents.choices import Severity
 from incidents.domain import DomainError
-from incidents.selectors import incidents_visible_to
+from incidents.kernel.durations import format_duration
 
 from . import services
 from .models import (
@@ -22,12 +22,6 @@ from .models import (
     PostMortemStatus,
 )
 from .selectors import postmortem_markdown
-
-
-def _visible(request, queryset, path_to_incident: str):
-    visible = incidents_visible_to(request.user)
-    return queryset.filter(**{f"{path_to_incident}__in": visible.values("pk")})
-
 
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -53,7 +47,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(PostMortem)
-class PostMortemAdmin(ReadOnlyHistoryAdmin):
+class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["incident", "severity", "status", "owner", "due_at", "review_meeting_at"]
     list_filter = ["status", "incident__severity", ("due_at", admin.DateFieldListFilter)]
     search_fields = ["incident__reference", "incident__title", "root_cause"]
@@ -71,9 +65,6 @@ class PostMortemAdmin(ReadOnlyHistoryAdmin):
         ("Review", {"fields": ["went_well", "could_improve", "lessons_learned"]}),
         ("Approval", {"fields": ["submitted_at", "approved_by", "published_at"]}),
     ]
-
-    def get_queryset(self, request):
-        return _visible(request, super().get_queryset(request), "incident")
 
     def has_add_permission(self, request):
         return False  # opened on resolution
@@ -94,8 +85,6 @@ class PostMortemAdmin(ReadOnlyHistoryAdmin):
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
-        from .domain import format_duration
-
         return format_duration(obj.duration, unknown="ongoing") if obj else "—"
 
     def save_model(self, request, obj, form, change):
@@ -255,7 +244,8 @@ class SeverityFilter(admin.SimpleListFilter):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ReadOnlyHistoryAdmin):
+class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+    incident_path = "postmortem__incident"
     """Open action items across every post-mortem."""
 
     formfield_overrides = URL_FIELDS
@@ -291,9 +281,6 @@ class ActionItemAdmin(ReadOnlyHistoryAdmin):
     readonly_fields = ["postmortem", "completed_at"]
     autocomplete_fields = ["owner"]
 
-    def get_queryset(self, request):
-        return _visible(request, super().get_queryset(request), "postmortem__incident")
-
     def has_add_permission(self, request):
         return False  # added on the post-mortem
 
@@ -317,7 +304,7 @@ class ActionItemAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(PostIncidentTask)
-class PostIncidentTaskAdmin(ReadOnlyHistoryAdmin):
+class PostIncidentTaskAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["text", "incident", "stage", "due_at", "done_at", "owner"]
     list_filter = ["stage", ("done_at", admin.EmptyFieldListFilter), "incident__severity"]
     search_fields = ["text", "incident__reference"]
@@ -325,9 +312,6 @@ class PostIncidentTaskAdmin(ReadOnlyHistoryAdmin):
     fields = ["incident", "stage", "text", "owner", "due_at", "done", "done_at", "done_by"]
     readonly_fields = ["incident", "stage", "text", "owner", "due_at", "done_at", "done_by"]
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        return _visible(request, super().get_queryset(request), "incident")
 
     def has_add_permission(self, request):
         return False
