@@ -21,6 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.dateparse import parse_date
 
 from incidents.choices import Category, IncidentType, Severity
+from incidents.kernel.ids import is_id_text
 from incidents.models import Service
 from incidents.moments import parse_utc_moment
 
@@ -94,7 +95,16 @@ class ServiceListField(forms.ModelMultipleChoiceField):
     }
 
     def clean(self, value):
-        return super().clean([item for item in _split(value) if item])
+        items = [item for item in _split(value) if item]
+        for item in items:
+            # Digits only and within a database integer (not "-1", "²" or 10**30).
+            if not is_id_text(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super().clean(items)
 
 
 class OptionField(forms.ChoiceField):
