@@ -21,8 +21,8 @@ from typing import IO
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from incidents.models import EscalationEvent, Service
 from incidents.kernel.spreadsheets import spreadsheet_text, xlsx_text
+from incidents.models import EscalationEvent, Service
 
 from . import domain
 from .expressions import DurationSeconds, sla_outcome, user_hours
