@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.choices import Channel, ResponseRole, StaffGroup
+from incidents.choices import ResponseRole, StaffGroup
 from incidents.escalation.rules import unique_in_order
 from incidents.kernel.due_rows import claim_row
 from incidents.kernel.history import history_save
 from incidents.models import Incident
-from incidents.outbox.services import delivery_enqueue, notify_people
+from incidents.outbox.services import notification_send
 from incidents.selectors import active_role_holder, group_members
 
 from . import domain
@@ -34,7 +33,7 @@ def _alarm_people(incident: Incident) -> list:
 def _notify(obligation: NotificationObligation, *, kind: str, subject: str, body: str, now):
     incident = obligation.assessment.incident
     due_key = obligation.due_at.strftime("%Y%m%dT%H%M%S") if obligation.due_at else "none"
-    notify_people(
+    notification_send(
         people=_alarm_people(incident),
         key=f"obligation:{obligation.pk}:{due_key}:{kind}",
         subject=subject,
@@ -42,17 +41,8 @@ def _notify(obligation: NotificationObligation, *, kind: str, subject: str, body
         now=now,
         incident=incident,
         payload={"obligation": obligation.pk, "kind": kind},
+        chat=True,
     )
-    if settings.HARBORMASTER_CHAT_WEBHOOK_URL:
-        delivery_enqueue(
-            key=f"obligation:{obligation.pk}:{due_key}:{kind}:chat",
-            channel=Channel.CHAT,
-            target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
-            subject=subject,
-            body=body,
-            now=now,
-            incident=incident,
-        )
 
 
 @transaction.atomic
