@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
@@ -159,7 +160,7 @@ def stage_due_at(
     known (its clock has not started); the outer bound only ever brings it forward."""
     if anchor is None:
         return None
-    calendar_of = {
+    calendar_of: dict[str, Any] = {
         "holiday_calendar": clock.holiday_calendar,
         "business_day_zone": clock.business_day_zone,
         "business_day_ends": clock.business_day_ends,
@@ -168,7 +169,7 @@ def stage_due_at(
     if due is None or cap_anchor is None or clock.cap_amount is None:
         return due
     cap = due_at(cap_anchor, clock.cap_amount, clock.cap_unit, **calendar_of)
-    return min(due, cap)
+    return due if cap is None else min(due, cap)
 
 
 def end_of_year(moment: datetime) -> datetime:
