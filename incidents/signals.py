@@ -3,6 +3,7 @@ from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
 
 from .middleware import current_request_id
+from .permissions import sync_staff_group_permissions
 
 
 @receiver(pre_create_historical_record)
@@ -19,8 +20,6 @@ def sync_group_permissions(sender, **kwargs):
 
     if sender is not list(apps.get_app_configs())[-1]:
         return
-    from .permissions import sync_staff_group_permissions
-
     sync_staff_group_permissions(using=kwargs.get("using", "default"))
 
 

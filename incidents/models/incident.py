@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from simple_history import register
 
 from ..choices import (
     CATEGORY_BY_TYPE,
@@ -15,7 +17,7 @@ from ..choices import (
     Status,
     TimelineKind,
 )
-from ..history import tracked_history
+from ..history import HistoryExtras, tracked_history
 
 
 class SeverityPolicy(models.Model):
@@ -311,11 +313,6 @@ class ChecklistItem(models.Model):
 # Who was given which group (e.g. Security Lead, which opens every security incident) is
 # audit evidence too: track users and their group membership.
 def _track_users() -> None:
-    from django.contrib.auth import get_user_model
-    from simple_history import register
-
-    from ..history import HistoryExtras
-
     user_model = get_user_model()
     if not hasattr(user_model, "history"):
         register(
