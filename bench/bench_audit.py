@@ -35,8 +35,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from reporting.audit.export import AuditFilter, csv_lines, iter_events  # noqa: E402
-from reporting.audit.sealing import seal_pending, verify_chain  # noqa: E402
+from reporting.audit.sealing import seal_pending  # noqa: E402
 from reporting.audit.tables import history_tables  # noqa: E402
+from reporting.audit.verification import verify_chain  # noqa: E402
 
 
 def rss_bytes() -> int:

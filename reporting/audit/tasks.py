@@ -4,7 +4,8 @@ import logging
 
 from celery import shared_task
 
-from .sealing import seal_pending, verify_new_segments
+from .sealing import seal_pending
+from .verification import verify_new_segments
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from incidents.selectors import group_members
 
 from . import domain
 from .models import ContactVerification, Drill, ProcedureReview, TrainingRecord
-from .services import _drill_stop_on, _review_stop_on
+from .services import drill_stop_on, review_stop_on
 
 
 def _owners_or_commanders(*people) -> list:
@@ -25,7 +25,7 @@ def _owners_or_commanders(*people) -> list:
 
 
 def _remind_review(review: ProcedureReview, now: datetime) -> bool:
-    plan = domain.duty_reminder_plan(due_on=review.due_on, stop_on=_review_stop_on(review))
+    plan = domain.duty_reminder_plan(due_on=review.due_on, stop_on=review_stop_on(review))
     return _send_stage(
         review,
         plan,
@@ -43,7 +43,7 @@ def _remind_review(review: ProcedureReview, now: datetime) -> bool:
 
 def _remind_drill(drill: Drill, now: datetime) -> bool:
     due_on = domain.today_utc(drill.scheduled_for)
-    plan = domain.duty_reminder_plan(due_on=due_on, stop_on=_drill_stop_on(drill))
+    plan = domain.duty_reminder_plan(due_on=due_on, stop_on=drill_stop_on(drill))
     return _send_stage(
         drill,
         plan,

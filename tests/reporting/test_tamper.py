@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from incidents.choices import Severity
 from incidents.models import Incident
-from reporting.audit.sealing import seal_pending, verify_chain, verify_new_segments
+from reporting.audit.sealing import seal_pending
 from reporting.audit.tables import sealable_models
 from reporting.audit.triggers import tables_with_trigger
+from reporting.audit.verification import verify_chain, verify_new_segments
 from reporting.models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
 
 from .conftest import T0, attacker

@@ -9,7 +9,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from reporting.audit.sealing import verify_chain
+from reporting.audit.verification import verify_chain
 from reporting.models import AuditCheckpoint, AuditSeal
 
 EXPECT = re.compile(r"^(?P<sequence>[0-9]+):(?P<hash>[0-9a-f]{64})$")
