@@ -23,3 +23,18 @@ def history_save(instance, *, user, reason: str, **save_kwargs) -> None:
     instance._history_user = user
     instance._change_reason = change_reason_fits(instance, reason)
     instance.save(**save_kwargs)
+
+
+def history_m2m_set(
+    instance, field_name: str, values, *, user, reason: str, add: bool = False
+) -> None:
+    """Replace the many-to-many `field_name` of `instance` with `values` (`add=True`: add
+    them to the current ones); the m2m history row records `user` and `reason`. Services
+    call this instead of setting `_history_user`/`_change_reason` before `.set()`/`.add()`."""
+    instance._history_user = user
+    instance._change_reason = change_reason_fits(instance, reason)
+    manager = getattr(instance, field_name)
+    if add:
+        manager.add(*values)
+    else:
+        manager.set(values)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from incidents.choices import TimelineKind
 from incidents.kernel.errors import DomainError
-from incidents.kernel.history import history_save
+from incidents.kernel.history import history_m2m_set, history_save
 from incidents.models import Incident, TimelineEntry
 
 from ..audit.tables import plain
@@ -89,9 +89,7 @@ def breach_assessment_start(
     )
     history_save(assessment, user=user, reason="Breach assessment started")
     if regimes:
-        assessment._history_user = user
-        assessment._change_reason = "Regimes chosen"
-        assessment.regimes.set(regimes)
+        history_m2m_set(assessment, "regimes", regimes, user=user, reason="Regimes chosen")
     _timeline(locked, text="Breach assessment started.", user=user, at=now)
     obligations_plan(assessment, user=user, now=now)
     return assessment
@@ -180,9 +178,7 @@ def breach_assessment_update(
         locked.version += 1
         history_save(locked, user=user, reason=reason or "Updated " + ", ".join(changed))
     if regimes_changed:
-        locked._history_user = user
-        locked._change_reason = reason or "Regimes changed"
-        locked.regimes.set(regimes)
+        history_m2m_set(locked, "regimes", regimes, user=user, reason=reason or "Regimes changed")
     if changed or regimes_changed:
         obligations_plan(locked, user=user, now=now)
     return locked

@@ -11,7 +11,7 @@ from django.db import transaction
 from incidents import services as incident_services
 from incidents.choices import DetectionSource, IncidentType, ResponseRole, Severity
 from incidents.kernel.errors import DomainError
-from incidents.kernel.history import history_save
+from incidents.kernel.history import history_m2m_set, history_save
 
 from .. import domain
 from ..models import Drill
@@ -98,8 +98,7 @@ def drill_create(
     history_save(drill, user=by, reason="Drill planned")
     people = list(participants)
     if people:
-        drill._history_user, drill._change_reason = by, "Participants set"
-        drill.participants.set(people)
+        history_m2m_set(drill, "participants", people, user=by, reason="Participants set")
     return drill
 
 
@@ -116,8 +115,7 @@ def drill_update(
     if participants is not None:
         people = list(participants)
         if {p.pk for p in people} != set(locked.participants.values_list("pk", flat=True)):
-            locked._history_user, locked._change_reason = by, "Participants set"
-            locked.participants.set(people)
+            history_m2m_set(locked, "participants", people, user=by, reason="Participants set")
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     if not changed:
         return locked
@@ -209,12 +207,14 @@ def drill_record_outcome(
     locked.next_reminder_at = None
     history_save(locked, user=by, reason="Drill outcome corrected" if correcting else "Drill held")
     if participants is not None:
-        locked._history_user, locked._change_reason = by, "Participants recorded"
-        locked.participants.set(list(participants))
+        history_m2m_set(
+            locked, "participants", list(participants), user=by, reason="Participants recorded"
+        )
     elif locked.incident_id is not None and not correcting:
         # Run through the workflow: whoever held a role on the drill incident took part,
         # beside (never instead of) those invited beforehand.
         role_holders = {a.user for a in locked.incident.roles.select_related("user")}
-        locked._history_user, locked._change_reason = by, "Participants recorded"
-        locked.participants.add(*role_holders)
+        history_m2m_set(
+            locked, "participants", role_holders, user=by, reason="Participants recorded", add=True
+        )
     return locked
