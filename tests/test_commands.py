@@ -19,7 +19,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from incidents import demo
+from incidents.management.commands import bootstrap as bootstrap_command
 from incidents.models import Incident
 from tests.factories import IncidentFactory
 
@@ -42,7 +42,7 @@ def bootstrap(*args: str) -> str:
 
 @pytest.fixture
 def fake_demo(monkeypatch):
-    """Stands in for incidents.demo.load_demo_dataset and records how it was called."""
+    """Stands in for the demo loader that bootstrap calls and records how it was called."""
     calls = []
 
     def load_demo_dataset(*, password, stdout=None):
@@ -50,7 +50,7 @@ def fake_demo(monkeypatch):
         IncidentFactory()
         return ["demo.commander", "demo.auditor"]
 
-    monkeypatch.setattr(demo, "load_demo_dataset", load_demo_dataset)
+    monkeypatch.setattr(bootstrap_command, "load_demo_dataset", load_demo_dataset)
     return calls
 
 
