@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from incidents.admin.base import ReadOnlyHistoryAdmin
+from incidents.admin.base import IncidentScopedAdminMixin, ReadOnlyHistoryAdmin
 from incidents.selectors import incidents_visible_to
 
 from ..permissions import AUDIT_PERM, REGISTER_PERM
@@ -113,8 +113,9 @@ class NotifiedFilter(admin.SimpleListFilter):
 
 
 @admin.register(BreachAssessment)
-class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
-    """The breach register (GDPR Art. 33(5)): every breach, notified or not."""
+class BreachAssessmentAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+    """The breach register (GDPR Art. 33(5)): every breach, notified or not; need-to-know
+    like its incident."""
 
     form = BreachAssessmentForm
     inlines = [ObligationInline]
@@ -161,11 +162,9 @@ class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
         ]
 
     def get_queryset(self, request):
-        visible = incidents_visible_to(request.user)
         return (
             super()
             .get_queryset(request)
-            .filter(incident__in=visible.values("pk"))
             .select_related("incident")
             .annotate(
                 _pending=Count("obligations", filter=Q(obligations__status="pending")),
@@ -309,7 +308,8 @@ class BreachAssessmentAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(NotificationObligation)
-class NotificationObligationAdmin(ReadOnlyHistoryAdmin):
+class NotificationObligationAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+    incident_path = "assessment__incident"
     form = ObligationForm
     list_display = ["stage", "incident", "status", "due_at", "submitted_at", "recipient"]
     list_filter = ["status", "stage__regime", ("due_at", admin.DateFieldListFilter)]
@@ -358,10 +358,6 @@ class NotificationObligationAdmin(ReadOnlyHistoryAdmin):
                 },
             ),
         ]
-
-    def get_queryset(self, request):
-        visible = incidents_visible_to(request.user)
-        return super().get_queryset(request).filter(assessment__incident__in=visible.values("pk"))
 
     @admin.display(description="Incident")
     def incident(self, obj):
