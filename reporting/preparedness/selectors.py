@@ -3,7 +3,9 @@ and the command share. Aggregates are computed in SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -82,7 +84,7 @@ def training_coverage(*, on: date) -> list[dict]:
     by_group = {row["groups__name"]: row for row in rows}
     coverage = []
     for group in RESPONSE_GROUPS:
-        row = by_group.get(group.value, {})
+        row: Mapping[str, Any] = by_group.get(group.value, {})
         members = row.get("members", 0)
         fully = row.get("fully", 0)
         coverage.append(

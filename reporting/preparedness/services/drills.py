@@ -146,7 +146,7 @@ def drill_run_as_incident(*, drill: Drill | int, by, now: datetime):
     """Open the drill's incident (is_drill=True) through the normal workflow; the
     facilitator (else the person starting it) becomes its incident commander."""
     locked = Drill.objects.select_for_update().get(pk=pk_of(drill))
-    if locked.incident_id is not None:
+    if locked.incident is not None:
         raise DomainError(f"This drill already runs as {locked.incident.reference}.")
     if locked.is_done:
         raise DomainError("This drill was already held.")
@@ -210,7 +210,7 @@ def drill_record_outcome(
         history_m2m_set(
             locked, "participants", list(participants), user=by, reason="Participants recorded"
         )
-    elif locked.incident_id is not None and not correcting:
+    elif not correcting and locked.incident is not None:
         # Run through the workflow: whoever held a role on the drill incident took part,
         # beside (never instead of) those invited beforehand.
         role_holders = {a.user for a in locked.incident.roles.select_related("user")}
