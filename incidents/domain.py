@@ -32,7 +32,7 @@ STAMP_ON_ENTRY: dict[str, str] = {
 }
 
 # The spec's phase checklists become due when the incident enters these statuses.
-PHASES_ON_ENTRY = {
+PHASES_ON_ENTRY: dict[str, tuple[Phase, ...]] = {
     Status.DETECTED: (Phase.TRIAGE,),
     Status.TRIAGED: (Phase.INVESTIGATION,),
     Status.INVESTIGATING: (Phase.CONTAINMENT,),

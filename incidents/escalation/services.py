@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -132,9 +133,9 @@ def due_incidents(
     if after is not None:
         at, pk = after
         query = query.filter(Q(next_escalation_at__gt=at) | Q(next_escalation_at=at, pk__gt=pk))
-    return list(
-        query.order_by("next_escalation_at", "pk").values_list("next_escalation_at", "pk")[:limit]
-    )
+    rows = query.order_by("next_escalation_at", "pk").values_list("next_escalation_at", "pk")
+    # next_escalation_at__lte filters out NULLs, so every clock here is a datetime.
+    return cast(list[tuple[datetime, int]], list(rows[:limit]))
 
 
 def escalations_dispatch(*, now: datetime | None = None, limit: int = 500) -> DispatchResult:

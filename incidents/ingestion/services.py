@@ -18,7 +18,7 @@ from ..models import Alert, AlertGroup, Incident, RoutingRule, SnsSubscription
 from .parsers import NormalizedAlert, SnsMessage
 from .routing import RuleSpec, choose_rule
 
-DEFAULT_DETECTION_SOURCE = {
+DEFAULT_DETECTION_SOURCE: dict[str, str] = {
     AlertSource.CLOUDWATCH: DetectionSource.CLOUDWATCH_ALARM,
     AlertSource.ALERTMANAGER: DetectionSource.APM,
     AlertSource.GENERIC: DetectionSource.APM,
@@ -99,7 +99,7 @@ def alert_ingest(
     if alert.external_id:
         earlier = Alert.objects.filter(source=alert.source, external_id=alert.external_id).first()
         if earlier is not None:  # the sender retried a delivery we already have
-            reference = earlier.incident.reference if earlier.incident_id else None
+            reference = earlier.incident.reference if earlier.incident else None
             return IngestOutcome(earlier.pk, "duplicate", reference)
 
     group = _locked_group(alert, now)

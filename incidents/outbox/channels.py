@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -78,7 +79,7 @@ def send_webhook(delivery) -> None:
     )
 
 
-SENDERS = {
+SENDERS: dict[str, Callable[..., None]] = {
     Channel.EMAIL: send_email,
     Channel.CHAT: send_chat,
     Channel.WEBHOOK: send_webhook,

@@ -66,7 +66,8 @@ def api_key_create(
     name = (name or "").strip()
     if not name:
         raise DomainError("Give the key a name (which integration uses it).", field="name")
-    if len(name) > ApiKey._meta.get_field("name").max_length:
+    name_limit = ApiKey._meta.get_field("name").max_length
+    if name_limit is not None and len(name) > name_limit:
         raise DomainError("The name is too long (120 characters at most).", field="name")
     scopes = parse_scopes(scopes)
     user_model = get_user_model()

@@ -19,7 +19,7 @@ from ..escalation.services import (
     escalation_reschedule,
 )
 from ..kernel.errors import DomainError
-from ..kernel.history import history_save
+from ..kernel.history import history_m2m_set, history_save
 from ..models import (
     Incident,
     Service,
@@ -66,7 +66,12 @@ def _policy(severity: str) -> SeverityPolicy:
         ) from None
 
 
-def _next_reference(detected_at: datetime, also_taken: set[str] = frozenset()) -> str:
+def _field_label(name: str) -> str:
+    """The verbose name of an incident field, for timeline texts."""
+    return str(getattr(Incident._meta.get_field(name), "verbose_name", name))
+
+
+def _next_reference(detected_at: datetime, also_taken: Iterable[str] = ()) -> str:
     base = domain.format_reference(detected_at.astimezone(UTC))
     taken = set(
         Incident.objects.filter(reference__startswith=base).values_list("reference", flat=True)
@@ -146,9 +151,9 @@ def incident_create(
 
     services = list(affected_services)
     if services:
-        incident._history_user = user
-        incident._change_reason = "Affected services set"
-        incident.affected_services.set(services)
+        history_m2m_set(
+            incident, "affected_services", services, user=user, reason="Affected services set"
+        )
 
     source = DetectionSource(detection_source).label
     timeline_write(
@@ -220,15 +225,19 @@ def incident_update(
     if changed or services_changed:
         locked.category = domain.category_for_type(locked.type)
         locked.version += 1
-        labels = [Incident._meta.get_field(name).verbose_name for name in changed]
+        labels = [_field_label(name) for name in changed]
         if services_changed:
             labels.append("affected services")
         text = "Updated " + ", ".join(labels)
         history_save(locked, user=user, reason=reason or text)
-        if services_changed:
-            locked._history_user = user
-            locked._change_reason = reason or "Affected services changed"
-            locked.affected_services.set(list(affected_services))
+        if services_changed and affected_services is not None:
+            history_m2m_set(
+                locked,
+                "affected_services",
+                list(affected_services),
+                user=user,
+                reason=reason or "Affected services changed",
+            )
         timeline_write(locked, kind=TimelineKind.UPDATED, text=text, user=user, at=now)
     # After the descriptive save, so each history row carries its own reason.
     if severity is not None and severity != locked.severity:

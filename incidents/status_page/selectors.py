@@ -20,7 +20,7 @@ from ..choices import Category, Severity, Status
 from ..models import Audience, CommChannel, Communication, Incident, Service
 
 RECENT = timedelta(days=7)
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     Status.DETECTED: "Investigating",
     Status.TRIAGED: "Investigating",
     Status.INVESTIGATING: "Investigating",
@@ -98,7 +98,8 @@ def status_page(now: datetime, *, recent: timedelta = RECENT) -> dict:
         )
         .order_by("-detected_at", "-id")
     )
-    current, recent = [], []
+    current: list[PublicIncident] = []
+    resolved_lately: list[PublicIncident] = []
     affected: dict[int, str] = {}
     for incident in candidates:
         updates = _public_updates(incident)
@@ -121,13 +122,13 @@ def status_page(now: datetime, *, recent: timedelta = RECENT) -> dict:
             services=services,
             updates=updates,
         )
-        (recent if resolved else current).append(item)
+        (resolved_lately if resolved else current).append(item)
         if not resolved and not security:
             level = "Major outage" if incident.severity == Severity.P0 else "Degraded performance"
             for service in incident.public_services:
                 if affected.get(service.pk) != "Major outage":
                     affected[service.pk] = level
-    services = [
+    service_states = [
         PublicService(name=s.name, status=affected.get(s.pk, "Operational"))
         for s in Service.objects.filter(customer_facing=True).order_by("name")
     ]
@@ -135,8 +136,8 @@ def status_page(now: datetime, *, recent: timedelta = RECENT) -> dict:
         "generated_at": now,
         "overall": "All systems operational" if not current else "Some systems are affected",
         "current": current,
-        "recent": recent,
-        "services": services,
+        "recent": resolved_lately,
+        "services": service_states,
     }
 
 

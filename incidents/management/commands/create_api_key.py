@@ -4,9 +4,9 @@ the last line (so `... | tail -n 1` captures it). Only its hash is stored."""
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.services.api_keys import api_key_create
 from incidents.domain import DomainError
 from incidents.models import ApiScope
+from incidents.services.api_keys import api_key_create
 
 
 class Command(BaseCommand):
