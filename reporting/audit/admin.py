@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from incidents.admin.base import ReadOnlyAdmin
+from incidents.kernel import streaming
 from incidents.selectors import incidents_visible_to, user_sees_all_security
 
 from ..permissions import AUDIT_PERM
@@ -22,12 +23,10 @@ __all__ = ["AUDIT_PERM", "audit_download", "audit_filter_for"]
 
 def audit_download(filters: AuditFilter, fmt: str, *, name: str = "audit") -> StreamingHttpResponse:
     """The trail as a streamed CSV / JSON Lines attachment (memory stays flat)."""
-    response = StreamingHttpResponse(
-        (line.encode() for line in export_lines(filters, fmt)), content_type=FORMATS[fmt][0]
-    )
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
-    return response
+    return streaming.streamed_attachment(
+        export_lines(filters, fmt), content_type=FORMATS[fmt][0], filename=f"{name}-{stamp}.{fmt}"
+    )
 
 
 def audit_filter_for(request, **criteria) -> AuditFilter:

@@ -7,7 +7,7 @@ see security incidents as in the admin (need-to-know)."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -19,6 +19,7 @@ from incidents.api.authentication import request_api_key
 from incidents.api.errors import ApiError
 from incidents.api.schema import EXAMPLE_REFERENCE, error_responses
 from incidents.api.visibility import incidents_visible_to_request
+from incidents.kernel import streaming
 from incidents.kernel.ids import is_id_text
 from incidents.models import ApiScope
 from incidents.moments import parse_utc_moment
@@ -135,13 +136,12 @@ class AuditEventsView(_StreamingView):
             incident=params.get("incident") or None,
             hidden_incidents=hidden_incidents_for(request),
         )
-        content_type = FORMATS[output][0]
-        response = StreamingHttpResponse(
-            (line.encode() for line in export_lines(filters, output)), content_type=content_type
+        return streaming.streamed_attachment(
+            export_lines(filters, output),
+            content_type=FORMATS[output][0],
+            filename=f"audit-events.{output}",
+            no_store=True,
         )
-        response["Content-Disposition"] = f'attachment; filename="audit-events.{output}"'
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 class EvidencePackView(_StreamingView):

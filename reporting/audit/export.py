@@ -8,7 +8,6 @@ once and appears in the events as a field holding the sorted member ids."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from django.db import connection
 from django.db.models import CharField, DateTimeField, F, Func, QuerySet, Subquery
 
 from incidents.choices import Category
+from incidents.kernel import streaming
 from incidents.models import Incident
 
 from .tables import ACTIONS, AS_IS, HistoryTable, history_tables, plain
@@ -231,20 +231,12 @@ def _table_events(table: HistoryTable, filters: AuditFilter, chunk_size: int) ->
             }
 
 
-class _Line:
-    """A file-like that hands back what csv.writer writes."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(events: Iterable[dict], *, header: bool = True) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    if header:
-        yield writer.writerow(CSV_COLUMNS)
-    for event in events:
-        yield writer.writerow(
-            [
+    def rows() -> Iterator[list]:
+        if header:
+            yield list(CSV_COLUMNS)
+        for event in events:
+            yield [
                 event["at"],
                 event["model"],
                 event["object_id"],
@@ -256,7 +248,8 @@ def csv_lines(events: Iterable[dict], *, header: bool = True) -> Iterator[str]:
                 event["request_id"],
                 json.dumps(event["changes"], sort_keys=True, ensure_ascii=False, default=str),
             ]
-        )
+
+    return streaming.csv_lines(rows())
 
 
 def jsonl_lines(events: Iterable[dict]) -> Iterator[str]:

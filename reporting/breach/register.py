@@ -1,9 +1,8 @@
 """The breach register as a streamed CSV (one row per assessment, spreadsheet-safe cells)."""
 
-import csv
-
 from django.http import StreamingHttpResponse
 
+from incidents.kernel import streaming
 from incidents.kernel.spreadsheets import spreadsheet_text
 
 from .choices import ObligationStatus
@@ -33,8 +32,7 @@ def register_csv_response(queryset) -> StreamingHttpResponse:
     queryset = queryset.select_related("incident").prefetch_related("regimes", "obligations")
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(REGISTER_COLUMNS)
+        yield REGISTER_COLUMNS
         for item in queryset.iterator(chunk_size=500):
             obligations = list(item.obligations.all())
             pending = [o for o in obligations if o.status == ObligationStatus.PENDING]
@@ -58,13 +56,10 @@ def register_csv_response(queryset) -> StreamingHttpResponse:
                 item.measures,
                 item.likely_consequences,
             ]
-            yield writer.writerow([spreadsheet_text(cell) for cell in cells])
+            yield [spreadsheet_text(cell) for cell in cells]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="breach-register.csv"'
-    return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    return streaming.streamed_attachment(
+        streaming.csv_lines(rows()),
+        content_type="text/csv; charset=utf-8",
+        filename="breach-register.csv",
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,6 +28,7 @@ from incidents.api.authentication import request_api_key
 from incidents.api.errors import ApiError
 from incidents.api.schema import error_responses
 from incidents.api.visibility import incidents_visible_to_request
+from incidents.kernel import streaming
 from incidents.models import ApiScope
 from incidents.selectors import user_sees_all_security
 
@@ -242,12 +243,9 @@ class KpiExportView(_KpiView):
                 handle, as_attachment=True, filename=filename, content_type=exports.FORMATS[fmt]
             )
         body = json_body if fmt == "json" else exports.csv_lines(columns, table)
-        response = StreamingHttpResponse(
-            (chunk.encode() for chunk in body), content_type=exports.FORMATS[fmt]
+        return streaming.streamed_attachment(
+            body, content_type=exports.FORMATS[fmt], filename=filename, no_store=True
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 __all__ = ["KpiExportView", "KpiFrequencyView", "KpiReportView"]

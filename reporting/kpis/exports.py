@@ -10,7 +10,7 @@ aggregate, so the rows add up to the numbers."""
 
 from __future__ import annotations
 
-import csv
+import itertools
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,6 +21,7 @@ from typing import IO
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from incidents.kernel import streaming
 from incidents.kernel.spreadsheets import spreadsheet_text, xlsx_text
 from incidents.models import EscalationEvent, Service
 
@@ -192,19 +193,10 @@ def _cell(value):
     return spreadsheet_text(value)
 
 
-class _Line:
-    """csv.writer target that hands back each line instead of buffering the file."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(columns: Iterable[str], rows: Iterable[dict]) -> Iterator[str]:
     columns = tuple(columns)
-    writer = csv.writer(_Line())
-    yield writer.writerow(columns)
-    for row in rows:
-        yield writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+    cells = (["" if row.get(c) is None else _cell(row.get(c)) for c in columns] for row in rows)
+    return streaming.csv_lines(itertools.chain([columns], cells))
 
 
 def _json_value(value):
