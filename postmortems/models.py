@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from incidents.history import tracked_history
-from incidents.models import Incident
+from incidents.models import Incident, ReminderClock
 
 
 class Stage(models.TextChoices):
@@ -27,17 +27,6 @@ class ActionItemStatus(models.TextChoices):
 
 
 OPEN_ACTION_STATUSES = (ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS)
-
-
-class ReminderClock(models.Model):
-    """Two reminders, each once: `due` (shortly before the deadline) and `overdue`.
-    `next_reminder_at` is the indexed clock beat sweeps; `reminders_sent` says which is next."""
-
-    next_reminder_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        abstract = True
 
 
 class PostIncidentTask(ReminderClock):

@@ -2,6 +2,7 @@
 
 from .alerts import Alert, AlertGroup, RoutingRule, SnsSubscription
 from .api import ApiKey, ApiScope, IdempotencyRecord
+from .clocks import ReminderClock
 from .communications import (
     Audience,
     CommChannel,
@@ -53,6 +54,7 @@ __all__ = [
     "IncidentEscalationStep",
     "OnCallShift",
     "PositionHolder",
+    "ReminderClock",
     "RoleAssignment",
     "RoutingRule",
     "Service",

@@ -1,7 +1,7 @@
 """Preparedness models (registered under the reporting app by reporting/models.py): the
 quarterly procedure review, the quarterly drill, training records and the quarterly
 contact-information verification. Services write them (reporting.preparedness.services);
-`next_reminder_at` (postmortems.models.ReminderClock) is the indexed clock beat sweeps."""
+`next_reminder_at` (incidents.models.ReminderClock) is the indexed clock beat sweeps."""
 
 from django.conf import settings
 from django.db import models
@@ -9,8 +9,7 @@ from django.db.models import Q
 
 from incidents.choices import IncidentType, Severity
 from incidents.history import tracked_history
-from incidents.models import Incident
-from postmortems.models import ReminderClock
+from incidents.models import Incident, ReminderClock
 
 from .choices import ReviewOutcome, TrainingTopic
 
