@@ -2,8 +2,13 @@ import os
 
 import pytest
 
-# Shared fixtures: query budgets (tests/query_budget.py).
-pytest_plugins = ["tests.query_budget"]
+# Shared builders, one module per app (factories and fixtures every app's tests may use),
+# and the query budgets (tests/query_budget.py).
+pytest_plugins = [
+    "tests.incidents.builders",
+    "tests.postmortems.builders",
+    "tests.query_budget",
+]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

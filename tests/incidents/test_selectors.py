@@ -13,7 +13,7 @@ from incidents.selectors import (
     user_sees_all_security,
 )
 from incidents.services import incident_assign_role, incident_relieve_role
-from tests.factories import IncidentFactory, RoleAssignmentFactory, UserFactory
+from tests.incidents.builders import IncidentFactory, RoleAssignmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

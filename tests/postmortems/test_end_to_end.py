@@ -20,8 +20,7 @@ from incidents.choices import (
 from incidents.communications.services import status_updates_sweep
 from incidents.models import Communication, CommunicationTemplate, Delivery, Incident
 from postmortems.models import ActionItem, PostIncidentTask, PostMortemStatus
-from tests.factories import ServiceFactory, UserFactory
-from tests.incidents.admin_helpers import changeform_post_data
+from tests.incidents.builders import ServiceFactory, UserFactory, changeform_post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from incidents.models import Delivery
 from postmortems import domain
 from postmortems import services as pm
 from postmortems.models import ActionItem, PostIncidentTask, PostMortem, PostMortemStatus
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 pytestmark = pytest.mark.django_db
 

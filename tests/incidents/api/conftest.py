@@ -6,10 +6,10 @@ from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.test import APIClient
 
 from incidents import services
-from incidents.services.api_keys import api_key_create
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
 from incidents.models import ApiScope
-from tests.factories import UserFactory
+from incidents.services.api_keys import api_key_create
+from tests.incidents.builders import UserFactory
 
 ALL_SCOPES = list(ApiScope.values)
 LIST_URL = "/api/v1/incidents/"

@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.services.api_keys import api_key_create
 from incidents.models import IdempotencyRecord, Incident, TimelineEntry
+from incidents.services.api_keys import api_key_create
 
 from .conftest import LIST_URL, detail_url
 

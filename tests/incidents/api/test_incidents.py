@@ -11,13 +11,13 @@ from incidents import services
 from incidents.api.pagination import encode_keyset
 from incidents.choices import IncidentType, Severity, Status, TimelineKind
 from incidents.models import Incident, RoleAssignment, TimelineEntry
-from tests.factories import (
+from tests.incidents.builders import (
     IncidentFactory,
     RoleAssignmentFactory,
     ServiceFactory,
     UserFactory,
 )
-from tests.postmortems.helpers import publish_postmortem
+from tests.postmortems.builders import publish_postmortem
 
 from .conftest import LIST_URL, detail_url
 

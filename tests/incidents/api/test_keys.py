@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.services.api_keys import api_key_authenticate, api_key_update
 from incidents.domain import DomainError
 from incidents.models import ApiKey
-from tests.factories import UserFactory
+from incidents.services.api_keys import api_key_authenticate, api_key_update
+from tests.incidents.builders import UserFactory
 
 from .conftest import LIST_URL
 

@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from incidents import services
-from incidents.services.api_keys import api_key_revoke
 from incidents.api.permissions import ApiPermission
 from incidents.choices import ResponseRole
 from incidents.models import Incident
-from tests.factories import RoleAssignmentFactory, UserFactory
+from incidents.services.api_keys import api_key_revoke
+from tests.incidents.builders import RoleAssignmentFactory, UserFactory
 
 from .conftest import LIST_URL, detail_url
 

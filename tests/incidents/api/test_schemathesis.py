@@ -14,9 +14,9 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from incidents.services.api_keys import api_key_create
 from incidents.models import ApiScope
-from tests.factories import ServiceFactory, UserFactory
+from incidents.services.api_keys import api_key_create
+from tests.incidents.builders import ServiceFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # ~20 s of generated requests
 

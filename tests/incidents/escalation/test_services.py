@@ -20,7 +20,7 @@ from incidents.models import (
     PositionHolder,
 )
 from incidents.outbox.services import deliveries_relay
-from tests.factories import ServiceFactory, UserFactory
+from tests.incidents.builders import ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

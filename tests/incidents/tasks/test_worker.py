@@ -26,7 +26,7 @@ from incidents.choices import Channel, DeliveryStatus
 from incidents.escalation.services import escalations_dispatch
 from incidents.models import Delivery, EscalationEvent, OnCallShift
 from incidents.tasks import dispatch_escalations, relay_deliveries
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 from tests.servers import (
     UNREACHABLE_BROKER,
     HTTPReceiver,
@@ -35,7 +35,7 @@ from tests.servers import (
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BASE_URL = "https://harbormaster.example.test"
 DEADLINE_SECONDS = 30
 

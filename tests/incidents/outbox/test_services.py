@@ -15,7 +15,7 @@ from incidents.escalation.services import escalations_dispatch
 from incidents.models import Delivery, OnCallShift
 from incidents.outbox import rules
 from incidents.outbox.services import deliveries_relay, delivery_attempt
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 from tests.servers import (
     UNREACHABLE_BROKER,
     HTTPReceiver,

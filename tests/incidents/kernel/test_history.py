@@ -3,7 +3,7 @@
 import pytest
 
 from incidents.kernel.history import history_m2m_set
-from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+from tests.incidents.builders import IncidentFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,9 @@ import json
 import pytest
 from django.test import Client
 
-from incidents.services.api_keys import api_key_create
 from incidents.models import Alert, Incident, SnsSubscription
-
-from .payloads import (
+from incidents.services.api_keys import api_key_create
+from tests.incidents.ingestion.payloads import (
     alertmanager_webhook,
     cloudwatch_alarm,
     sns_notification,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity
 from postmortems.services import post_incident_open
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 pytestmark = pytest.mark.django_db
 

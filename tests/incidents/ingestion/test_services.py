@@ -11,7 +11,7 @@ from incidents.ingestion.parsers import PayloadError
 from incidents.ingestion.routing import RuleSpec, choose_rule
 from incidents.ingestion.services import alert_ingest, sns_subscription_record
 from incidents.models import Alert, Incident, RoutingRule, SnsSubscription
-from tests.factories import ServiceFactory
+from tests.incidents.builders import ServiceFactory
 
 from .payloads import (
     alertmanager_webhook,
@@ -254,7 +254,7 @@ def test_subscription_confirmation_is_kept_for_a_person():
 # --- admin -------------------------------------------------------------------------------
 @pytest.fixture
 def root_client(client):
-    from tests.factories import UserFactory
+    from tests.incidents.builders import UserFactory
 
     client.force_login(UserFactory(username="root", is_superuser=True))
     return client

@@ -25,7 +25,7 @@ from incidents.models import (
     Delivery,
     StatusUpdateClock,
 )
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -21,10 +21,15 @@ from incidents.choices import (
     TimelineKind,
 )
 from incidents.models import ChecklistItem, Incident, RoleAssignment, TimelineEntry
-from tests.factories import IncidentFactory, RoleAssignmentFactory, ServiceFactory, UserFactory
-from tests.postmortems.helpers import publish_postmortem
-
-from .admin_helpers import changeform_post_data, inline_prefix
+from tests.incidents.builders import (
+    IncidentFactory,
+    RoleAssignmentFactory,
+    ServiceFactory,
+    UserFactory,
+    changeform_post_data,
+    inline_prefix,
+)
+from tests.postmortems.builders import publish_postmortem
 
 pytestmark = pytest.mark.django_db
 

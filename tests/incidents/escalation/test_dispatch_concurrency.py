@@ -19,7 +19,7 @@ from incidents.models import (
     OnCallShift,
     TimelineEntry,
 )
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 from tests.servers import broker_url_for_publishing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -1,0 +1,181 @@
+"""Builders for the incidents app, shared by the whole suite (a pytest plugin listed in
+tests/conftest.py): factory_boy factories, the POST an admin form sends, and the live
+server + headless Chromium fixtures."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import factory
+import pytest
+from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from incidents.choices import Category, DetectionSource, IncidentType, Severity, Status
+from incidents.models import Incident, RoleAssignment, Service, TimelineEntry
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@harborlist.test")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            for name in extracted:
+                self.groups.add(Group.objects.get(name=name))
+        if create:
+            self.save()
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"service-{n}")
+    tier = 1
+    customer_facing = True
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """A row written directly (no service): for list/permission tests. Use
+    incidents.services.incident_create when the behaviour under test is opening one."""
+
+    class Meta:
+        model = Incident
+
+    reference = factory.Sequence(lambda n: f"INC-20260101-{n:06d}")
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    severity = Severity.P2
+    type = IncidentType.SERVICE_OUTAGE
+    category = factory.LazyAttribute(
+        lambda o: {
+            IncidentType.DATA_BREACH: Category.SECURITY,
+            IncidentType.UNAUTHORIZED_ACCESS: Category.SECURITY,
+            IncidentType.MALWARE: Category.SECURITY,
+            IncidentType.DDOS: Category.SECURITY,
+            IncidentType.INSIDER_THREAT: Category.SECURITY,
+        }.get(o.type, Category.OPERATIONAL)
+    )
+    status = Status.DETECTED
+    detection_source = DetectionSource.CLOUDWATCH_ALARM
+    detected_at = factory.LazyFunction(timezone.now)
+    response_due_at = factory.LazyAttribute(lambda o: o.detected_at + timedelta(hours=4))
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    incident = factory.SubFactory(IncidentFactory)
+    role = "incident_commander"
+    user = factory.SubFactory(UserFactory)
+    assigned_at = factory.LazyFunction(timezone.now)
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEntry
+
+    incident = factory.SubFactory(IncidentFactory)
+    at = factory.LazyFunction(timezone.now)
+    kind = "note"
+    text = "note"
+
+
+# --- admin forms: the POST a browser would send from a rendered admin page ---------------
+
+
+def _put(data: dict, name: str, field, value) -> None:
+    if isinstance(field.widget, forms.SplitDateTimeWidget | AdminSplitDateTime):
+        if value in (None, ""):
+            data[f"{name}_0"], data[f"{name}_1"] = "", ""
+            return
+        if isinstance(value, list):
+            data[f"{name}_0"], data[f"{name}_1"] = value
+            return
+        local = timezone.localtime(value)
+        data[f"{name}_0"] = local.strftime("%Y-%m-%d")
+        data[f"{name}_1"] = local.strftime("%H:%M:%S")
+        return
+    if isinstance(field, forms.BooleanField):
+        if value:
+            data[name] = "on"
+        return
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        data[name] = [str(getattr(v, "pk", v)) for v in (value or [])]
+        return
+    if value is None:
+        data[name] = ""
+        return
+    data[name] = str(getattr(value, "pk", value))
+
+
+def _form_data(data: dict, form) -> None:
+    for name, field in form.fields.items():
+        _put(data, form.add_prefix(name), field, form[name].value())
+
+
+def changeform_post_data(response, **overrides) -> dict:
+    """The form of an admin add/change page, as submitted unchanged, plus `overrides`."""
+    data: dict = {}
+    _form_data(data, response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        _form_data(data, formset.management_form)
+        for form in formset.forms:
+            _form_data(data, form)
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def inline_prefix(response, model_name: str, add_only: bool) -> str:
+    """Prefix of the role/timeline inline: the add-only one is the one without rows."""
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        if formset.model._meta.model_name != model_name:
+            continue
+        if add_only == (not formset.queryset.exists() and formset.extra > 0):
+            return formset.prefix
+    raise AssertionError(f"no {'add-only ' if add_only else ''}inline for {model_name}")
+
+
+# --- live server and headless Chromium -------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail_without_chromium():
+    if Path(CHROMIUM).exists():
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs Debian chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def live_url(request, migrated_data_kept, django_db_serialized_rollback, transactional_db):
+    """pytest-django's live server, requested here rather than by name in the test: its
+    autouse helper would otherwise set up transactional_db before `migrated_data_kept`,
+    and the flush would then run after the migrations' data was put back."""
+    server = request.getfixturevalue("live_server")
+    server._live_server_modified_settings.enable()
+    yield server.url
+    server._live_server_modified_settings.disable()
