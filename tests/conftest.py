@@ -7,6 +7,7 @@ import pytest
 pytest_plugins = [
     "tests.incidents.builders",
     "tests.postmortems.builders",
+    "tests.reporting.builders",
     "tests.query_budget",
 ]
 

@@ -12,12 +12,16 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.middleware.csrf import _get_new_csrf_string
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from incidents.choices import Category, DetectionSource, IncidentType, Severity, Status
-from incidents.models import Incident, RoleAssignment, Service, TimelineEntry
+from incidents.models import ApiScope, Incident, RoleAssignment, Service, TimelineEntry
+from incidents.services.api_keys import api_key_create
 
 User = get_user_model()
+ALL_SCOPES = list(ApiScope.values)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -155,6 +159,45 @@ def inline_prefix(response, model_name: str, add_only: bool) -> str:
         if add_only == (not formset.queryset.exists() and formset.extra > 0):
             return formset.prefix
     raise AssertionError(f"no {'add-only ' if add_only else ''}inline for {model_name}")
+
+
+# --- API clients: a key with chosen scopes, a staff session that sends the CSRF token ---
+@pytest.fixture
+def make_key(db):
+    def make(*scopes: str, name: str = "integration"):
+        return api_key_create(name=name, scopes=list(scopes) or ALL_SCOPES)
+
+    return make
+
+
+@pytest.fixture
+def key_client(make_key):
+    """`key_client("incidents:read", ...)` → an APIClient sending that key as Bearer."""
+
+    def make(*scopes: str, name: str = "integration") -> APIClient:
+        api_key, raw = make_key(*scopes, name=name)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.api_key = api_key
+        return client
+
+    return make
+
+
+@pytest.fixture
+def session_client(db):
+    """`session_client(user)` → a client logged in as `user` that sends the CSRF token."""
+
+    def make(user) -> APIClient:
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(user)
+        token = _get_new_csrf_string()
+        client.cookies["csrftoken"] = token
+        client.credentials(HTTP_X_CSRFTOKEN=token)
+        client.user = user
+        return client
+
+    return make
 
 
 # --- live server and headless Chromium -------------------------------------------------

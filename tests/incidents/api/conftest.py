@@ -1,17 +1,14 @@
-"""Fixtures for the REST API tests: keys with chosen scopes, staff sessions with CSRF."""
+"""Fixtures for the incident API tests: staff in each group and incidents opened through
+the service. API clients (make_key, key_client, session_client) are in
+tests/incidents/builders.py."""
 
 import pytest
 from django.core.cache import cache
-from django.middleware.csrf import _get_new_csrf_string
-from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
-from incidents.models import ApiScope
-from incidents.services.api_keys import api_key_create
 from tests.incidents.builders import UserFactory
 
-ALL_SCOPES = list(ApiScope.values)
 LIST_URL = "/api/v1/incidents/"
 
 
@@ -24,44 +21,6 @@ def _fresh_throttle_counters():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def make_key(db):
-    def make(*scopes: str, name: str = "integration"):
-        return api_key_create(name=name, scopes=list(scopes) or ALL_SCOPES)
-
-    return make
-
-
-@pytest.fixture
-def key_client(make_key):
-    """`key_client("incidents:read", ...)` → an APIClient sending that key as Bearer."""
-
-    def make(*scopes: str, name: str = "integration") -> APIClient:
-        api_key, raw = make_key(*scopes, name=name)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        client.api_key = api_key
-        return client
-
-    return make
-
-
-@pytest.fixture
-def session_client(db):
-    """`session_client(user)` → a client logged in as `user` that sends the CSRF token."""
-
-    def make(user) -> APIClient:
-        client = APIClient(enforce_csrf_checks=True)
-        client.force_login(user)
-        token = _get_new_csrf_string()
-        client.cookies["csrftoken"] = token
-        client.credentials(HTTP_X_CSRFTOKEN=token)
-        client.user = user
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from incidents.models import Delivery
 from reporting.breach import reminders, services
 from reporting.breach.choices import ObligationStatus
 from reporting.models import BreachAssessment, NotificationObligation, Regime, RegimeStage
-
-from .conftest import T0
+from tests.incidents.builders import changeform_post_data
+from tests.reporting.builders import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -266,8 +266,6 @@ def test_a_local_end_of_day_needs_its_zone():
 
 
 def test_the_regime_stage_admin_shows_a_bad_zone_as_a_form_error(client, django_user_model):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     client.force_login(django_user_model.objects.create_superuser("root", "r@x.test", "pw"))
     stage = RegimeStage.objects.get(regime__code="sec-8k")
     url = reverse("admin:reporting_regimestage_change", args=[stage.pk])
@@ -530,8 +528,6 @@ def test_a_responder_cannot_start_one_and_need_to_know_hides_the_incident(
 def test_admin_edit_of_awareness_goes_through_the_service_with_its_reason(
     client, open_breach, people
 ):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     incident = open_breach()
     assessment = services.breach_assessment_start(
         incident=incident, user=people["sec"], regimes=regimes("gdpr-33"), now=T0
@@ -590,8 +586,6 @@ def test_the_breach_register_lists_every_breach_and_exports_csv(client, open_bre
 
 
 def test_obligation_admin_records_a_submission(client, open_breach, people):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     _incident, art33 = _gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
@@ -644,8 +638,6 @@ def test_taking_a_regime_off_stops_its_open_obligations(open_breach, people):
 def test_assessment_admin_refuses_malformed_facts_with_a_form_error(
     client, open_breach, people, field, value, message
 ):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     assessment = services.breach_assessment_start(
         incident=open_breach(), user=people["sec"], regimes=regimes("colorado"), now=T0
     )
@@ -676,8 +668,6 @@ def test_the_service_normalises_state_codes_and_refuses_bad_counts(open_breach, 
 
 
 def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_breach, people):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     _incident, art33 = _gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
@@ -693,8 +683,6 @@ def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_b
 def test_obligation_admin_refuses_a_submission_before_the_clock_started(
     client, open_breach, people
 ):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     _incident, art33 = _gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
@@ -770,8 +758,6 @@ def test_the_service_refuses_a_submission_before_the_clock_started(open_breach, 
 
 
 def test_reopening_the_high_risk_decision_puts_art34_back_to_waiting(client, open_breach, people):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     assessment = services.breach_assessment_start(
         incident=open_breach(),
         user=people["sec"],
@@ -865,8 +851,6 @@ def test_the_hhs_annual_notice_can_be_submitted_before_year_end(open_breach, peo
 
 
 def test_changing_a_high_risk_decision_needs_a_new_rationale(client, open_breach, people):
-    from tests.incidents.admin_helpers import changeform_post_data
-
     assessment = services.breach_assessment_start(
         incident=open_breach(), user=people["sec"], regimes=regimes("gdpr-34"), now=T0
     )

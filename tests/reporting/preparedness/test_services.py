@@ -21,7 +21,7 @@ from reporting.preparedness.models import (
     ProcedureReview,
     TrainingRecord,
 )
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ QUARTERLY_TASKS = (
 
 @pytest.fixture
 def team(people):
-    """people (tests/reporting/conftest.py) plus an inactive responder and a second IC."""
+    """people (tests/reporting/builders.py) plus an inactive responder and a second IC."""
     return {
         **people,
         "ic2": UserFactory(username="ic2", groups=[StaffGroup.INCIDENT_COMMANDER]),

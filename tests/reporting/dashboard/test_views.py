@@ -22,7 +22,7 @@ from reporting.models import BreachAssessment, NotificationObligation, RegimeSta
 from reporting.preparedness import services as preparedness
 from reporting.preparedness.choices import ReviewOutcome, TrainingTopic
 from reporting.preparedness.selectors import contact_verification_status, training_coverage
-from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+from tests.incidents.builders import IncidentFactory, ServiceFactory, UserFactory
 
 DASHBOARD = "/admin/kpis/"
 QUARTERLY = "/admin/kpis/quarterly/"

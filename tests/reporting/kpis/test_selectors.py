@@ -1,4 +1,4 @@
-"""KPI selectors against a hand-computed data set (tests/reporting/test_kpis_data.py), and
+"""KPI selectors against a hand-computed data set (tests/reporting/kpis/data.py), and
 the pure KPI rules (reporting.kpis.domain) without a database."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +17,8 @@ from reporting.kpis.selectors import (
     kpi_report,
     kpi_summary,
 )
-from tests.factories import IncidentFactory, RoleAssignmentFactory, UserFactory
-from tests.reporting.test_kpis_data import (
+from tests.incidents.builders import IncidentFactory, RoleAssignmentFactory, UserFactory
+from tests.reporting.kpis.data import (
     END,
     EXPECTED_P1,
     EXPECTED_SUMMARY,

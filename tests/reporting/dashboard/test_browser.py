@@ -8,17 +8,17 @@ from urllib.parse import urlparse
 import pytest
 
 from incidents.choices import IncidentType, Severity, StaffGroup, Status
-from tests.factories import ServiceFactory, UserFactory
-from tests.incidents.test_status_page import (  # noqa: F401 - live_url is a fixture
+from tests.incidents.builders import (
     CHROMIUM,
-    _skip_or_fail_without_chromium,
-    live_url,
+    ServiceFactory,
+    UserFactory,
+    skip_or_fail_without_chromium,
 )
-from tests.reporting.test_dashboard import breach, incident
+from tests.reporting.dashboard.test_views import breach, incident
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.factories.UserFactory sets
+PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
 RANGE = "from=2026-01-01&to=2026-03-31"
 CHARTS = {
     "chart-frequency": "data-frequency",
@@ -30,10 +30,10 @@ SCREENSHOT = "/tmp/dashboard.png"
 
 
 @pytest.fixture
-def browser_world(live_url):  # noqa: F811 - the imported fixture
+def browser_world(live_url):
     """Committed rows, written before Playwright starts (its event loop runs in this thread,
     where Django refuses ORM calls)."""
-    _skip_or_fail_without_chromium()
+    skip_or_fail_without_chromium()
     lead = UserFactory(username="lead", groups=[StaffGroup.SECURITY_LEAD])
     UserFactory(username="auditor", groups=[StaffGroup.AUDITOR])
     payments = ServiceFactory(name="Payments")
@@ -95,7 +95,7 @@ def page(browser):
     context.close()
 
 
-def log_in(page, live_url, username, next_path):  # noqa: F811
+def log_in(page, live_url, username, next_path):
     page.goto(f"{live_url}/admin/login/?next={next_path}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -103,7 +103,7 @@ def log_in(page, live_url, username, next_path):  # noqa: F811
     page.wait_for_load_state("load")
 
 
-def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page):  # noqa: F811
+def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page):
     log_in(page, live_url, "lead", f"/admin/kpis/%3F{RANGE.replace('&', '%26')}")
     assert urlparse(page.url).path == "/admin/kpis/"
     assert page.title().startswith("KPI dashboard")
@@ -143,7 +143,7 @@ def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page
     assert page.hosts <= LOCAL_HOSTS, page.hosts
 
 
-def test_quarterly_report_renders_and_prints_to_pdf(live_url, browser_world, page):  # noqa: F811
+def test_quarterly_report_renders_and_prints_to_pdf(live_url, browser_world, page):
     log_in(page, live_url, "lead", "/admin/kpis/quarterly/%3Fquarter%3D2026-Q1")
     assert page.locator("h1").inner_text() == "Quarterly compliance report 2026-Q1"
     assert browser_world["leaked"].reference in page.locator("#section-breaches").inner_text()

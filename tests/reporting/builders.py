@@ -1,3 +1,7 @@
+"""Builders for the reporting app, shared by the whole suite (a pytest plugin listed in
+tests/conftest.py): staff with their groups, an open breach, a clock, and an attacker
+with direct database access."""
+
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -6,7 +10,7 @@ from django.db import connection
 
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 

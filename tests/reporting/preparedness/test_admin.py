@@ -19,7 +19,7 @@ from reporting.preparedness.models import (
     ProcedureReview,
     TrainingRecord,
 )
-from tests.factories import UserFactory
+from tests.incidents.builders import UserFactory
 
 pytestmark = pytest.mark.django_db
 

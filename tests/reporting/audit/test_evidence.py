@@ -15,8 +15,7 @@ from incidents.services.api_keys import api_key_create
 from reporting.audit.chain import sign
 from reporting.breach import reminders, services
 from reporting.models import Regime
-
-from .conftest import T0
+from tests.reporting.builders import T0
 
 pytestmark = pytest.mark.django_db
 

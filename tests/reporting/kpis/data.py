@@ -1,4 +1,4 @@
-"""A hand-computed KPI data set shared by test_kpis.py and test_kpis_api.py (no tests
+"""A hand-computed KPI data set shared by kpis/test_selectors.py and kpis/test_api.py (no tests
 here; the name keeps it with the KPI test files).
 
 Window [2026-03-01, 2026-05-01), now = 2026-05-01T00:00Z. Six incidents count (A–F); a
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from incidents.choices import IncidentType, Severity, Status
 from incidents.models import EscalationEvent, Incident
 from postmortems.models import ActionItem, ActionItemStatus, PostMortem, PostMortemStatus
-from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+from tests.incidents.builders import IncidentFactory, ServiceFactory, UserFactory
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 END = datetime(2026, 5, 1, tzinfo=UTC)

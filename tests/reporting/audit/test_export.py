@@ -21,9 +21,8 @@ from reporting.audit.export import AuditFilter, csv_lines, iter_events, jsonl_li
 from reporting.audit.tables import history_tables, plain
 from reporting.breach import services
 from reporting.models import Regime
-from tests.factories import ServiceFactory
-
-from .conftest import T0
+from tests.incidents.builders import ServiceFactory
+from tests.reporting.builders import T0
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/audit/events/"

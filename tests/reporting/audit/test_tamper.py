@@ -18,8 +18,7 @@ from reporting.audit.tables import sealable_models
 from reporting.audit.triggers import tables_with_trigger
 from reporting.audit.verification import verify_chain, verify_new_segments
 from reporting.models import AuditChainHead, AuditCheckpoint, AuditSeal, AuditVerification
-
-from .conftest import T0, attacker
+from tests.reporting.builders import T0, attacker
 
 pytestmark = pytest.mark.django_db
 

@@ -14,12 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from incidents.services.api_keys import api_key_create
 from incidents.choices import StaffGroup
 from incidents.models import ApiScope
 from reporting.kpis.exports import INCIDENT_COLUMNS
-from tests.factories import IncidentFactory, RoleAssignmentFactory, UserFactory
-from tests.reporting.test_kpis_data import (
+from tests.incidents.builders import IncidentFactory, RoleAssignmentFactory, UserFactory
+from tests.reporting.kpis.data import (
     EXPECTED_P1,
     EXPECTED_SUMMARY,
     NOW,
@@ -45,27 +44,6 @@ def _frozen_clock_and_fresh_throttles():
 @pytest.fixture
 def world(db):
     return build_world()
-
-
-@pytest.fixture
-def key_client(db):
-    def make(*scopes: str) -> APIClient:
-        _, raw = api_key_create(name="kpi-integration", scopes=list(scopes))
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def session_client(db):
-    def make(user) -> APIClient:
-        client = APIClient()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 def _get(client, url=URL, **params):
