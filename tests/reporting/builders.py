@@ -10,6 +10,8 @@ from django.db import connection
 
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
+from reporting.breach import services as breach_services
+from reporting.models import NotificationObligation, Regime
 from tests.incidents.builders import UserFactory
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -64,3 +66,27 @@ def attacker():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET session_replication_role = origin")
+
+
+def regimes(*codes):
+    return list(Regime.objects.filter(code__in=codes))
+
+
+def obligation(assessment, regime, stage):
+    return NotificationObligation.objects.get(
+        assessment=assessment, stage__regime__code=regime, stage__code=stage
+    )
+
+
+def gdpr_assessment(open_breach, people, aware=T0):
+    """A breach with a GDPR Art. 33 assessment started at `aware`: (incident, obligation)."""
+    incident = open_breach()
+    assessment = breach_services.breach_assessment_start(
+        incident=incident,
+        user=people["sec"],
+        awareness_at=aware,
+        awareness_reason="confirmed",
+        regimes=regimes("gdpr-33"),
+        now=aware,
+    )
+    return incident, obligation(assessment, "gdpr-33", "notification")

@@ -1,8 +1,6 @@
-"""Breach assessments, notification obligations and their clocks, reminders (each once),
-the closing rule and the breach register."""
+"""Breach assessments, notification obligations and their clocks, the closing rule and bad
+input (clear errors, never a half-written record)."""
 
-import csv
-import io
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,24 +11,13 @@ from django.urls import reverse
 from incidents import services as incident_services
 from incidents.choices import IncidentType, Status
 from incidents.domain import DomainError
-from incidents.models import Delivery
-from reporting.breach import reminders, services
+from reporting.breach import services
 from reporting.breach.choices import ObligationStatus
-from reporting.models import BreachAssessment, NotificationObligation, Regime, RegimeStage
+from reporting.models import NotificationObligation, Regime, RegimeStage
 from tests.incidents.builders import changeform_post_data
-from tests.reporting.builders import T0
+from tests.reporting.builders import T0, gdpr_assessment, obligation, regimes
 
 pytestmark = pytest.mark.django_db
-
-
-def regimes(*codes):
-    return list(Regime.objects.filter(code__in=codes))
-
-
-def obligation(assessment, regime, stage):
-    return NotificationObligation.objects.get(
-        assessment=assessment, stage__regime__code=regime, stage__code=stage
-    )
 
 
 def test_the_regimes_are_seeded_as_data_with_version_and_source():
@@ -380,88 +367,6 @@ def test_thresholds_decide_which_state_stages_apply(open_breach, people):
     assert texas_ag.decided_by == people["sec"]
 
 
-def _gdpr_assessment(open_breach, people, aware=T0):
-    incident = open_breach()
-    assessment = services.breach_assessment_start(
-        incident=incident,
-        user=people["sec"],
-        awareness_at=aware,
-        awareness_reason="confirmed",
-        regimes=regimes("gdpr-33"),
-        now=aware,
-    )
-    return incident, obligation(assessment, "gdpr-33", "notification")
-
-
-def _reminders(incident):
-    return list(
-        Delivery.objects.filter(incident=incident, idempotency_key__startswith="obligation:")
-        .order_by("idempotency_key")
-        .values_list("idempotency_key", "target")
-    )
-
-
-def test_reminders_fire_once_at_each_lead_time_then_the_overdue_alarm(open_breach, people):
-    incident, art33 = _gdpr_assessment(open_breach, people)
-    due = art33.due_at
-    assert reminders.obligation_reminders_dispatch(now=due - timedelta(hours=25)) == {}
-    assert _reminders(incident) == []
-
-    for moment in (due - timedelta(hours=24), due - timedelta(hours=4), due - timedelta(hours=1)):
-        assert reminders.obligation_reminders_dispatch(now=moment) == {"reminder": 1}
-        # The same sweep again (or a second beat) sends nothing more.
-        assert reminders.obligation_reminders_dispatch(now=moment) == {}
-        assert reminders.obligation_reminders_dispatch(now=moment + timedelta(minutes=1)) == {}
-
-    assert reminders.obligation_reminders_dispatch(now=due) == {"overdue": 1}
-    assert reminders.obligation_reminders_dispatch(now=due + timedelta(hours=5)) == {}
-    keys = _reminders(incident)
-    # Commander + both security leads, for three reminders and one alarm: 12, no more.
-    assert len(keys) == 12
-    targets = {target for _key, target in keys}
-    assert targets == {"ic@harborlist.test", "sec@harborlist.test", "sec2@harborlist.test"}
-    assert sum(":overdue:" in key for key, _ in keys) == 3
-    assert len({key for key, _ in keys}) == len(keys)
-    subjects = Delivery.objects.filter(idempotency_key__contains=":overdue:").values_list(
-        "subject", flat=True
-    )
-    assert all("OVERDUE" in s and incident.reference in s for s in subjects)
-    art33.refresh_from_db()
-    assert art33.next_reminder_at is None and art33.overdue_alarmed_at == due
-
-
-def test_a_sweep_after_an_outage_sends_one_reminder_not_three(open_breach, people):
-    incident, art33 = _gdpr_assessment(open_breach, people)
-    due = art33.due_at
-    assert reminders.obligation_reminders_dispatch(now=due - timedelta(minutes=30)) == {
-        "reminder": 1
-    }
-    keys = [key for key, _ in _reminders(incident)]
-    assert len(keys) == 3 and all(":reminder-60:" in key for key in keys)
-    assert reminders.obligation_reminders_dispatch(now=due - timedelta(minutes=10)) == {}
-
-
-def test_a_submitted_obligation_is_never_reminded(open_breach, people):
-    incident, art33 = _gdpr_assessment(open_breach, people)
-    services.obligation_submit(obligation=art33, user=people["sec"], now=T0 + timedelta(hours=1))
-    assert reminders.obligation_reminders_dispatch(now=art33.due_at + timedelta(days=1)) == {}
-    assert _reminders(incident) == []
-
-
-def test_reminder_leads_are_configurable(open_breach, people, settings):
-    settings.HARBORMASTER_BREACH_REMINDER_LEAD_HOURS = [48]
-    _incident, art33 = _gdpr_assessment(open_breach, people)
-    assert art33.next_reminder_at == art33.due_at - timedelta(hours=48)
-
-
-def test_the_sweep_uses_the_indexed_clock_not_a_scan(
-    open_breach, people, django_assert_max_num_queries
-):
-    _gdpr_assessment(open_breach, people)
-    with django_assert_max_num_queries(1):
-        reminders.obligation_reminders_dispatch(now=T0)
-
-
 def _close(incident, user, now):
     incident.refresh_from_db()
     if incident.status != Status.RESOLVED:
@@ -496,130 +401,6 @@ def test_personal_data_on_any_incident_needs_the_assessment_too(open_breach, peo
         _close(incident, people["sec"], T0 + timedelta(days=1))
     plain = open_breach(type=IncidentType.SERVICE_OUTAGE, title="Slow checkout", severity="P3")
     assert _close(plain, people["sec"], T0 + timedelta(days=1)).status == Status.CLOSED
-
-
-# --- admin ---------------------------------------------------------------------------------
-def test_the_incident_page_starts_the_assessment(client, open_breach, people):
-    incident = open_breach()
-    client.force_login(people["sec"])
-    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
-    start = reverse("admin:reporting_breachassessment_start", args=[incident.pk])
-    assert start in page.content.decode()
-    assert client.get(start).status_code == 200
-    response = client.post(start)
-    assessment = BreachAssessment.objects.get(incident=incident)
-    assert response.url == reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
-    page = client.get(response.url)
-    assert page.status_code == 200
-    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
-    assert response.url in page.content.decode()
-
-
-def test_a_responder_cannot_start_one_and_need_to_know_hides_the_incident(
-    client, open_breach, people
-):
-    incident = open_breach()
-    client.force_login(people["resp"])
-    start = reverse("admin:reporting_breachassessment_start", args=[incident.pk])
-    assert client.post(start).status_code == 404  # security incident, no role: not visible
-    assert not BreachAssessment.objects.exists()
-
-
-def test_admin_edit_of_awareness_goes_through_the_service_with_its_reason(
-    client, open_breach, people
-):
-    incident = open_breach()
-    assessment = services.breach_assessment_start(
-        incident=incident, user=people["sec"], regimes=regimes("gdpr-33"), now=T0
-    )
-    client.force_login(people["sec"])
-    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
-    page = client.get(url)
-    data = changeform_post_data(
-        page,
-        awareness_at_0="2026-06-01",
-        awareness_at_1="08:00:00",
-        awareness_reason="",
-    )
-    response = client.post(url, data)
-    assert response.status_code == 200  # refused: the reason is required
-    assert "reason" in response.content.decode()
-    data["awareness_reason"] = "SOC ticket 4411"
-    response = client.post(url, data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assessment.refresh_from_db()
-    assert assessment.awareness_at == datetime(2026, 6, 1, 8, tzinfo=UTC)
-    assert assessment.awareness_set_by == people["sec"]
-    latest = assessment.history.latest()
-    assert "SOC ticket 4411" in latest.history_change_reason
-    assert obligation(assessment, "gdpr-33", "notification").due_at == datetime(
-        2026, 6, 4, 8, tzinfo=UTC
-    )
-
-
-def test_the_breach_register_lists_every_breach_and_exports_csv(client, open_breach, people):
-    notified, _ = _gdpr_assessment(open_breach, people)
-    services.obligation_submit(
-        obligation=NotificationObligation.objects.get(assessment__incident=notified),
-        user=people["sec"],
-        now=T0 + timedelta(hours=2),
-    )
-    silent = open_breach(title="-Laptop lost, disk encrypted", at=T0 + timedelta(hours=1))
-    services.breach_assessment_start(incident=silent, user=people["sec"], now=T0)
-    client.force_login(people["sec"])
-    listing = client.get(reverse("admin:reporting_breachassessment_changelist"))
-    assert listing.status_code == 200
-    body = listing.content.decode()
-    assert notified.reference in body and silent.reference in body
-    filtered = client.get(reverse("admin:reporting_breachassessment_changelist") + "?notified=none")
-    assert silent.reference in filtered.content.decode()
-    assert notified.reference not in filtered.content.decode()
-
-    export = client.get(reverse("admin:reporting_breachassessment_export"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
-    by_ref = {row["incident"]: row for row in rows}
-    assert set(by_ref) == {notified.reference, silent.reference}
-    assert by_ref[notified.reference]["obligations_submitted"] == "1"
-    assert by_ref[silent.reference]["obligations_submitted"] == "0"
-    # A title a spreadsheet would run as a formula is written inert.
-    assert by_ref[silent.reference]["title"] == "'-Laptop lost, disk encrypted"
-
-
-def test_obligation_admin_records_a_submission(client, open_breach, people):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
-    client.force_login(people["sec"])
-    url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
-    page = client.get(url)
-    assert page.status_code == 200
-    data = changeform_post_data(page, record="submit", reference_number="DPC-9")
-    response = client.post(url, data)
-    assert response.status_code == 302, response.content.decode()[:3000]
-    art33.refresh_from_db()
-    assert art33.status == ObligationStatus.SUBMITTED
-    assert art33.reference_number == "DPC-9"
-    assert art33.submitted_by == people["sec"]
-
-
-def test_regimes_are_editable_in_admin_with_history(client, people, django_user_model):
-    admin_user = django_user_model.objects.create_superuser("root", "root@x.test", "pw")
-    client.force_login(admin_user)
-    regime = Regime.objects.get(code="gdpr-33")
-    assert client.get(reverse("admin:reporting_regime_change", args=[regime.pk])).status_code == 200
-    assert (
-        client.get(reverse("admin:reporting_regime_history", args=[regime.pk])).status_code == 200
-    )
-
-
-def test_taking_a_regime_off_stops_its_open_obligations(open_breach, people):
-    incident, art33 = _gdpr_assessment(open_breach, people)
-    services.breach_assessment_update(
-        assessment=art33.assessment, user=people["sec"], regimes=[], now=T0
-    )
-    art33.refresh_from_db()
-    assert art33.status == ObligationStatus.NOT_REQUIRED
-    assert art33.next_reminder_at is None
-    assert reminders.obligation_reminders_dispatch(now=art33.due_at) == {}
-    assert _reminders(incident) == []
 
 
 # --- bad input: clear errors, never a 500 or a half-written record -------------------------------
@@ -668,7 +449,7 @@ def test_the_service_normalises_state_codes_and_refuses_bad_counts(open_breach, 
 
 
 def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_breach, people):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
+    _incident, art33 = gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
     for contents in ("[1, 2]", '"text"', "7"):
@@ -683,7 +464,7 @@ def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_b
 def test_obligation_admin_refuses_a_submission_before_the_clock_started(
     client, open_breach, people
 ):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
+    _incident, art33 = gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
     data = changeform_post_data(
@@ -700,7 +481,7 @@ def test_obligation_admin_refuses_a_submission_before_the_clock_started(
 
 
 def test_required_contents_naming_times_or_relations_snapshot_plain_values(open_breach, people):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
+    _incident, art33 = gdpr_assessment(open_breach, people)
     stage = art33.stage
     stage.required_contents = [
         *stage.required_contents,
@@ -746,7 +527,7 @@ def test_breach_register_export_with_a_bad_filter_goes_back_to_the_list(client, 
 
 
 def test_the_service_refuses_a_submission_before_the_clock_started(open_breach, people):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
+    _incident, art33 = gdpr_assessment(open_breach, people)
     with pytest.raises(DomainError, match="starts this notification") as caught:
         services.obligation_submit(
             obligation=art33,
@@ -786,7 +567,7 @@ def test_reopening_the_high_risk_decision_puts_art34_back_to_waiting(client, ope
 
 
 def test_a_changed_stage_recipient_reaches_pending_obligations_only(open_breach, people):
-    _incident, art33 = _gdpr_assessment(open_breach, people)
+    _incident, art33 = gdpr_assessment(open_breach, people)
     stage = art33.stage
     stage.recipient = "Irish Data Protection Commission"
     stage.save()
