@@ -10,8 +10,14 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from .. import services as incident_services
+from ..choices import StaffGroup
 from ..communications import domain as comms_domain
-from ..communications.services import communication_send, render_for_incident
+from ..communications.services import (
+    communication_send,
+    public_wording_missing,
+    render_for_incident,
+)
 from ..kernel.errors import DomainError
 from ..models import (
     Audience,
@@ -188,32 +194,132 @@ def send_urls(model_admin):
     ]
 
 
+class PublicWordingForm(forms.Form):
+    """The customer-facing wording: the only incident text external messages and the
+    public status page use."""
+
+    public_title = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Public title",
+        help_text="The heading customers see, e.g. “Card payments failing for some customers”.",
+    )
+    public_summary = forms.CharField(
+        required=False,
+        label="Public summary",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="What customers are told happened (the Summary line).",
+    )
+    public_impact = forms.CharField(
+        required=False,
+        label="Public impact",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="What customers may notice (the Impact line).",
+    )
+    public_resolution = forms.CharField(
+        required=False,
+        label="Public resolution",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text="What customers are told was fixed (the Resolution line).",
+    )
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, editable: bool = True, **kwargs):
+        super().__init__(*args, prefix="wording", **kwargs)
+        if not editable:
+            for field in self.fields.values():
+                field.disabled = True
+
+
+def may_edit_public_wording(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or user.groups.filter(name=StaffGroup.COMMUNICATIONS_LEAD).exists()
+    )
+
+
+def _wording_initial(incident: Incident) -> dict:
+    return {
+        **{name: getattr(incident, name) for name in comms_domain.PUBLIC_FIELDS},
+        "loaded_version": incident.version,
+    }
+
+
+def _save_wording(model_admin, request, incident, form) -> bool:
+    changed = {name: form.cleaned_data[name].strip() for name in comms_domain.PUBLIC_FIELDS}
+    changed = {name: value for name, value in changed.items() if value != getattr(incident, name)}
+    if not changed:
+        model_admin.message_user(request, "The public wording is unchanged.", messages.INFO)
+        return True
+    try:
+        incident_services.incident_update(
+            incident=incident.pk,
+            user=request.user,
+            expected_version=form.cleaned_data["loaded_version"],
+            reason="Public wording updated",
+            **changed,
+        )
+    except DomainError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return False
+    model_admin.message_user(request, "Public wording saved.", messages.SUCCESS)
+    return True
+
+
+def _sendable_problem(form, incident) -> str:
+    """Why the chosen message cannot go out as previewed (shown with the preview)."""
+    if form.cleaned_data.get("audience") != Audience.EXTERNAL:
+        return ""
+    missing = public_wording_missing(template=form.cleaned_data["template"], incident=incident)
+    return comms_domain.PublicWordingMissing(missing).message if missing else ""
+
+
 def communicate_view(model_admin, request, object_id):
     incident = incidents_visible_to(request.user).filter(pk=object_id).first()
     if incident is None:
         raise Http404("No such incident.")
     if not request.user.has_perm("incidents.add_communication"):
         raise PermissionDenied
+    page_url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    editable = may_edit_public_wording(request.user)
+    saving_wording = request.method == "POST" and "_save_wording" in request.POST
+    if saving_wording and not editable:
+        raise PermissionDenied
+    wording = PublicWordingForm(
+        request.POST if saving_wording else None,
+        initial=_wording_initial(incident),
+        editable=editable,
+    )
     initial = {
         "template": CommunicationTemplate.objects.filter(kind=_default_kind(incident)).first(),
         "audience": Audience.INTERNAL,
         "channels": [CommChannel.EMAIL],
     }
-    form = SendCommunicationForm(request.POST or None, initial=initial)
+    form = SendCommunicationForm(
+        request.POST if request.method == "POST" and not saving_wording else None,
+        initial=initial,
+    )
     preview = None
+    problem = ""
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if saving_wording:
+        if wording.is_valid() and _save_wording(model_admin, request, incident, wording):
+            return HttpResponseRedirect(page_url)
+        status = 400
+    elif request.method == "POST" and form.is_valid():
         template = form.cleaned_data["template"]
+        audience = form.cleaned_data["audience"]
+        # Exactly what will be sent to this audience (external: public wording only).
         preview = render_for_incident(
-            template=template, incident=incident, fields=form.sender_fields()
+            template=template, incident=incident, fields=form.sender_fields(), audience=audience
         )
+        problem = _sendable_problem(form, incident)
         if "_send" in request.POST:
             try:
                 with transaction.atomic():
                     communication_send(
                         incident=incident,
                         template=template,
-                        audience=form.cleaned_data["audience"],
+                        audience=audience,
                         channels=form.cleaned_data["channels"],
                         email_recipients=form.cleaned_data["email_recipients"],
                         fields=form.sender_fields(),
@@ -235,7 +341,12 @@ def communicate_view(model_admin, request, object_id):
         "opts": model_admin.model._meta,
         "original": incident,
         "form": form,
+        "wording": wording,
+        "wording_editable": editable,
         "preview": preview,
+        "preview_external": bool(preview)
+        and form.cleaned_data.get("audience") == Audience.EXTERNAL,
+        "preview_problem": problem,
         "change_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
         "sent": incident.communications.select_related("sent_by")[:20],
     }

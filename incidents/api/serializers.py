@@ -14,7 +14,15 @@ from rest_framework import serializers
 
 from .. import domain
 from ..choices import DetectionSource, IncidentType, ResponseRole, Severity, Status
-from ..models import Incident, RoleAssignment, Service, TimelineEntry
+from ..models import (
+    Audience,
+    CommChannel,
+    Incident,
+    RoleAssignment,
+    Service,
+    TemplateKind,
+    TimelineEntry,
+)
 
 MAX_POSITIVE_INT = 2_147_483_647
 # Nothing Harbormaster tracks happened before this; older timestamps are typos.
@@ -141,6 +149,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "personal_data_involved",
             "resolution_summary",
             "cancel_reason",
+            "public_title",
+            "public_summary",
+            "public_impact",
+            "public_resolution",
             "roles",
             "version",
             "created_at",
@@ -284,6 +296,11 @@ class IncidentUpdateSerializer(_IncidentDetailsSerializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     type = serializers.ChoiceField(choices=IncidentType.choices, required=False)
     detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
+    # The customer-facing wording: external messages and the status page use only these.
+    public_title = _text(max_length=200, help_text="The heading customers see.")
+    public_summary = _text(help_text="What customers are told happened.")
+    public_impact = _text(help_text="What customers may notice.")
+    public_resolution = _text(help_text="What customers are told was fixed.")
 
 
 class TransitionSerializer(StrictSerializer):
@@ -350,3 +367,81 @@ class RolesUpdateSerializer(StrictSerializer):
     technical_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
     communications_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
     security_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
+
+
+# --- communications ----------------------------------------------------------------------------
+class CommunicationSerializer(serializers.Serializer):
+    """One message as it was sent (for external ones: exactly what customers got)."""
+
+    id = serializers.IntegerField()
+    template = serializers.CharField(
+        help_text="initial | update | resolved", source="template_name"
+    )
+    audience = serializers.ChoiceField(choices=Audience.choices)
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=CommChannel.choices))
+    email_recipients = serializers.ListField(child=serializers.EmailField())
+    fields = serializers.DictField(child=serializers.CharField(), help_text="The sender fields.")
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    public_status = serializers.CharField(
+        allow_blank=True, help_text="External: the status customers were told."
+    )
+    sent_by = serializers.CharField(allow_null=True, help_text="Username.")
+    sent_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return super().to_representation(
+            {
+                "id": instance.pk,
+                "template_name": API_TEMPLATE_NAMES.get(instance.kind, instance.kind),
+                "audience": instance.audience,
+                "channels": list(instance.channels or []),
+                "email_recipients": [a for a in instance.email_recipients.splitlines() if a],
+                "fields": dict(instance.fields or {}),
+                "subject": instance.subject,
+                "body": instance.body,
+                "public_status": instance.public_status,
+                "sent_by": instance.sent_by.get_username() if instance.sent_by else None,
+                "sent_at": instance.sent_at,
+            }
+        )
+
+
+# The API's template names (the spec's three) → TemplateKind values.
+API_TEMPLATE_NAMES = {
+    TemplateKind.INITIAL: "initial",
+    TemplateKind.UPDATE: "update",
+    TemplateKind.RESOLUTION: "resolved",
+}
+
+
+class SenderFieldsSerializer(StrictSerializer):
+    eta = _text(max_length=500, help_text="Estimated resolution time.")
+    updates = _text(max_length=500, help_text="Where updates are posted.")
+    progress = _text(help_text="What has been done.")
+    next_steps = _text(help_text="Planned actions.")
+    root_cause = _text(help_text="Brief explanation.")
+    prevention = _text(help_text="Steps to prevent recurrence.")
+
+
+class CommunicationSendSerializer(StrictSerializer):
+    template = serializers.ChoiceField(
+        choices=[(name, name) for name in API_TEMPLATE_NAMES.values()],
+        help_text="initial, update or resolved: the spec's three templates.",
+    )
+    audience = serializers.ChoiceField(choices=Audience.choices)
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CommChannel.choices),
+        min_length=1,
+        max_length=len(CommChannel.choices),
+    )
+    email_recipients = serializers.ListField(
+        child=serializers.EmailField(),
+        required=False,
+        max_length=200,
+        help_text="For the email channel.",
+    )
+    fields = SenderFieldsSerializer(required=False, help_text="The sender fields.")
+
+    def validate_template(self, value):
+        return {name: kind for kind, name in API_TEMPLATE_NAMES.items()}[value]

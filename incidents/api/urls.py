@@ -4,6 +4,7 @@ collects the post-mortem and reporting routes). The ingestion routes are in inge
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .communications import IncidentCommunicationsView
 from .status import StatusView
 from .views import IncidentViewSet
 
@@ -12,5 +13,10 @@ router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("status/", StatusView.as_view(), name="status"),
+    path(
+        "incidents/<str:reference>/communications/",
+        IncidentCommunicationsView.as_view(),
+        name="incident-communications",
+    ),
     *router.urls,
 ]

@@ -11,19 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..kernel.durations import format_duration
+from ..kernel.errors import DomainError
 
 PLACEHOLDERS: dict[str, str] = {
     "severity": "Severity (P0–P3)",
     "incident_id": "Incident reference, INC-…",
-    "title": "Incident title",
-    "summary": "Brief description (the incident's summary, else its title)",
-    "impact": "User/system impact (customer impact, else business impact)",
-    "status": "Current status",
+    "title": "Incident title (external: the public title)",
+    "summary": "Brief description (internal: the summary, else the title; external: the "
+    "public summary)",
+    "impact": "User/system impact (internal: customer impact, else business impact; "
+    "external: the public impact)",
+    "status": "Current status (external: the public status, e.g. Investigating)",
     "eta": "Estimated resolution time (filled in when sending)",
     "updates": "Where updates are posted (filled in when sending)",
     "progress": "What has been done (filled in when sending)",
     "next_steps": "Planned actions (filled in when sending)",
-    "resolution": "What was fixed (the incident's resolution summary)",
+    "resolution": "What was fixed (internal: the resolution summary; external: the public "
+    "resolution)",
     "root_cause": "Brief explanation (filled in when sending)",
     "prevention": "Steps to prevent recurrence (filled in when sending)",
     "duration": "Total incident time (start or detection → resolution)",
@@ -67,8 +71,78 @@ DEFAULT_TEMPLATES = {
 }
 
 
+# The public wording (Incident fields) and the placeholders an external message fills from
+# them. An external message never reads an internal field for these.
+PUBLIC_FIELDS: dict[str, str] = {
+    "public_title": "Public title",
+    "public_summary": "Public summary",
+    "public_impact": "Public impact",
+    "public_resolution": "Public resolution",
+}
+PUBLIC_SOURCE = {
+    "title": "public_title",
+    "summary": "public_summary",
+    "impact": "public_impact",
+    "resolution": "public_resolution",
+}
+# Always needed before anything goes out to customers (the status page card's heading
+# and text), whatever the template.
+PUBLIC_ALWAYS = ("public_title", "public_summary")
+
+# What customers are told about an incident's status (status page cards, {status}).
+PUBLIC_STATUS = {
+    "detected": "Investigating",
+    "triaged": "Investigating",
+    "investigating": "Investigating",
+    "contained": "Identified — mitigation in place",
+    "resolved": "Resolved",
+    "closed": "Resolved",
+}
+PUBLIC_STATUS_BY_KIND = {"initial": "Investigating", "resolution": "Resolved"}
+
+
 class TemplateSyntaxProblem(ValueError):
     pass
+
+
+class PublicWordingMissing(DomainError):
+    """An external message needs the incident's public wording; `fields` names what is
+    missing (Incident field names)."""
+
+    def __init__(self, fields: list[str]):
+        labels = ", ".join(PUBLIC_FIELDS[name].lower() for name in fields)
+        super().__init__(
+            "Not sent: an external message uses only the public wording, and this incident "
+            f"has no {labels} yet. Write it under “Public wording” first.",
+            field=fields[0],
+        )
+        self.fields = list(fields)
+
+
+class PlaceholdersMissing(DomainError):
+    """A placeholder of the template has no value (`names`)."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(
+            "Not sent: fill in " + ", ".join(names) + " (shown as [missing: …]).",
+        )
+        self.names = list(names)
+
+
+def public_wording_missing(*, template_texts: list[str], public: dict[str, str]) -> list[str]:
+    """The public fields an external message from this template still needs."""
+    used = {name for text in template_texts for name in placeholders_in(text)}
+    needed = list(PUBLIC_ALWAYS) + [
+        source for name, source in PUBLIC_SOURCE.items() if name in used
+    ]
+    needed = list(dict.fromkeys(needed))
+    return [name for name in needed if not (public.get(name) or "").strip()]
+
+
+def public_status_for(*, kind: str, status: str) -> str:
+    """The status an external message tells customers: what the status page card shows
+    while that message is the latest."""
+    return PUBLIC_STATUS_BY_KIND.get(kind) or PUBLIC_STATUS.get(status, "Investigating")
 
 
 @dataclass(frozen=True)
@@ -142,16 +216,31 @@ def incident_values(
     detected_at: datetime,
     resolved_at: datetime | None,
     sender_fields: dict[str, str] | None = None,
+    external: bool = False,
+    public: dict[str, str] | None = None,
+    public_status: str = "",
 ) -> dict[str, str]:
-    """The values a template is filled with, from the incident's plain fields."""
+    """The values a template is filled with, from the incident's plain fields. For an
+    external message the descriptive placeholders come only from the public wording
+    (`public`, PUBLIC_FIELDS names) — never from the internal fields."""
+    if external:
+        public = public or {}
+        described = {
+            name: (public.get(source) or "").strip() for name, source in PUBLIC_SOURCE.items()
+        }
+        described["status"] = public_status
+    else:
+        described = {
+            "title": title,
+            "summary": summary.strip() or title,
+            "impact": customer_impact.strip() or business_impact.strip(),
+            "status": status_label,
+            "resolution": resolution_summary,
+        }
     values = {
         "severity": severity,
         "incident_id": reference,
-        "title": title,
-        "summary": summary.strip() or title,
-        "impact": customer_impact.strip() or business_impact.strip(),
-        "status": status_label,
-        "resolution": resolution_summary,
+        **described,
         "duration": (
             format_duration(resolved_at - (started_at or detected_at)) if resolved_at else ""
         ),

@@ -31,9 +31,26 @@ from ..selectors import role_holder_or_group
 from . import domain
 
 
+def public_wording(incident: Incident) -> dict[str, str]:
+    return {name: getattr(incident, name) for name in domain.PUBLIC_FIELDS}
+
+
+def public_wording_missing(*, template: CommunicationTemplate, incident: Incident) -> list[str]:
+    """What an external message from `template` still needs of the public wording."""
+    return domain.public_wording_missing(
+        template_texts=[template.subject, template.body], public=public_wording(incident)
+    )
+
+
 def render_for_incident(
-    *, template: CommunicationTemplate, incident: Incident, fields: dict | None = None
+    *,
+    template: CommunicationTemplate,
+    incident: Incident,
+    fields: dict | None = None,
+    audience: str = Audience.INTERNAL,
 ) -> domain.Rendered:
+    """The message exactly as it will be sent to `audience` (the preview is this too).
+    External: only the public wording, never the internal fields."""
     values = domain.incident_values(
         reference=incident.reference,
         severity=incident.severity,
@@ -47,6 +64,9 @@ def render_for_incident(
         detected_at=incident.detected_at,
         resolved_at=incident.resolved_at,
         sender_fields=fields,
+        external=audience == Audience.EXTERNAL,
+        public=public_wording(incident),
+        public_status=domain.public_status_for(kind=template.kind, status=incident.status),
     )
     return domain.render(subject=template.subject, body=template.body, values=values)
 
@@ -105,11 +125,16 @@ def communication_send(
         raise DomainError(
             "No chat webhook is configured (HARBORMASTER_CHAT_WEBHOOK_URL).", field="channels"
         )
-    rendered = render_for_incident(template=template, incident=locked, fields=fields)
+    external = audience == Audience.EXTERNAL
+    if external:
+        missing_public = public_wording_missing(template=template, incident=locked)
+        if missing_public:
+            raise domain.PublicWordingMissing(missing_public)
+    rendered = render_for_incident(
+        template=template, incident=locked, fields=fields, audience=audience
+    )
     if rendered.missing:
-        raise DomainError(
-            "Not sent: fill in " + ", ".join(rendered.missing) + " (shown as [missing: …]).",
-        )
+        raise domain.PlaceholdersMissing(list(rendered.missing))
     communication = Communication(
         incident=locked,
         template=template,
@@ -120,6 +145,9 @@ def communication_send(
         fields={k: v for k, v in (fields or {}).items() if v},
         subject=rendered.subject,
         body=rendered.body,
+        public_status=(
+            domain.public_status_for(kind=template.kind, status=locked.status) if external else ""
+        ),
         sent_by=user,
         sent_at=now,
     )

@@ -55,6 +55,11 @@ class Communication(models.Model):
     fields = models.JSONField(default=dict, blank=True, help_text="What the sender filled in.")
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    public_status = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="External messages: the status they told customers (the status page card).",
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

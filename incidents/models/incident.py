@@ -61,6 +61,11 @@ class Service(models.Model):
     owning_team = models.CharField(max_length=120, blank=True)
     tier = models.PositiveSmallIntegerField(choices=ServiceTier.choices, default=ServiceTier.TIER_2)
     customer_facing = models.BooleanField(default=False)
+    display_name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="How customers know it on the public status page; empty: its name.",
+    )
 
     history = tracked_history()
 
@@ -69,6 +74,10 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name.strip() or self.name
 
 
 def _type_category_constraint() -> Q:
@@ -123,6 +132,19 @@ class Incident(models.Model):
     personal_data_involved = models.BooleanField(default=False)
     resolution_summary = models.TextField(blank=True)
     cancel_reason = models.TextField(blank=True)
+
+    # Customer-facing wording, written by the communications lead. External messages and
+    # the public status page use only these, never the internal fields above.
+    public_title = models.CharField(
+        max_length=200, blank=True, help_text="The heading customers see."
+    )
+    public_summary = models.TextField(blank=True, help_text="What customers are told happened.")
+    public_impact = models.TextField(
+        blank=True, help_text="What customers may notice (external messages' Impact line)."
+    )
+    public_resolution = models.TextField(
+        blank=True, help_text="What customers are told was fixed (external Resolution line)."
+    )
 
     # Optimistic lock: every service write bumps it; a stale form is refused.
     version = models.PositiveIntegerField(default=1, editable=False)

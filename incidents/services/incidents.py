@@ -43,6 +43,11 @@ EDITABLE_FIELDS = (
     "data_integrity_impact",
     "security_implications",
     "personal_data_involved",
+    # The customer-facing wording (incidents.communications.domain.PUBLIC_FIELDS).
+    "public_title",
+    "public_summary",
+    "public_impact",
+    "public_resolution",
 )
 STAMP_FIELDS = (
     "acknowledged_at",

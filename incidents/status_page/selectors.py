@@ -1,12 +1,13 @@
 """What the public may see, and nothing else (docs/communications.md, "Status page").
 
 An incident is customer-facing when it affects a customer-facing service or has been
-published externally (an external communication on the status page). Shown per incident:
-a neutral heading, its status, when it began and was resolved, the customer-facing
-services it affects, and the text of its external status-page communications. Never its
-title, summary, notes or impact fields: those are internal. A security incident appears
-only through its external communications (no services, no severity) — and not at all
-until one is published. Drills never appear."""
+published externally (an external communication on the status page). Shown per incident
+(a card): its public title once published (else a neutral heading), its public summary once
+published, the status its latest published message told customers, when it began and was
+resolved, the customer-facing services it affects (by display name), and the text of its
+external status-page communications. Never its internal title, summary, notes or impact
+fields. A security incident appears only through its published messages and public wording
+(no services, no severity) — and not at all until one is published. Drills never appear."""
 
 from __future__ import annotations
 
@@ -17,17 +18,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from .. import domain
 from ..choices import Category, Severity, Status
+from ..communications.domain import PUBLIC_STATUS, public_status_for
 from ..models import Audience, CommChannel, Communication, Incident, Service
 
 RECENT = timedelta(days=7)
-PUBLIC_STATUS: dict[str, str] = {
-    Status.DETECTED: "Investigating",
-    Status.TRIAGED: "Investigating",
-    Status.INVESTIGATING: "Investigating",
-    Status.CONTAINED: "Identified — mitigation in place",
-    Status.RESOLVED: "Resolved",
-    Status.CLOSED: "Resolved",
-}
+RESOLVED = PUBLIC_STATUS[Status.RESOLVED]
 
 
 @dataclass
@@ -35,6 +30,7 @@ class PublicUpdate:
     at: datetime
     subject: str
     body: str
+    status: str
 
 
 @dataclass
@@ -47,6 +43,7 @@ class PublicIncident:
     resolved_at: datetime | None
     services: list[str]
     updates: list[PublicUpdate] = field(default_factory=list)
+    summary: str = ""
 
     @property
     def last_change(self) -> datetime:
@@ -66,7 +63,13 @@ def public_communications():
 
 def _public_updates(incident) -> list[PublicUpdate]:
     return [
-        PublicUpdate(at=c.sent_at, subject=c.subject, body=c.body)
+        PublicUpdate(
+            at=c.sent_at,
+            subject=c.subject,
+            body=c.body,
+            # Sent before the status was recorded: what its template said.
+            status=c.public_status or public_status_for(kind=c.kind, status=incident.status),
+        )
         for c in incident.public_comms
         if CommChannel.STATUS_PAGE in (c.channels or [])
     ]
@@ -102,25 +105,39 @@ def status_page(now: datetime, *, recent: timedelta = RECENT) -> dict:
     resolved_lately: list[PublicIncident] = []
     affected: dict[int, str] = {}
     for incident in candidates:
-        updates = _public_updates(incident)
+        updates = _public_updates(incident)  # newest first
         security = incident.category == Category.SECURITY
         if security and not updates:
             continue  # only what was published
-        services = [] if security else [s.name for s in incident.public_services]
+        services = [] if security else [s.public_name for s in incident.public_services]
         if not services and not updates:
             continue  # e.g. external by email only: nothing was published here
-        # Else the latest published subject (updates are newest first).
-        heading = "Service disruption: " + ", ".join(services) if services else updates[0].subject
-        resolved = incident.status not in domain.OPEN_STATUSES
+        published = bool(updates)
+        if published and incident.public_title.strip():
+            heading = incident.public_title.strip()
+        elif services:
+            heading = "Service disruption: " + ", ".join(services)
+        else:
+            heading = updates[0].subject
+        # The card says what its latest message told customers; without one, the
+        # incident's own (public) status.
+        if published:
+            status = updates[0].status
+        else:
+            status = PUBLIC_STATUS.get(incident.status, "Investigating")
+        resolved = status == RESOLVED
         item = PublicIncident(
             id=incident.reference,
             heading=heading,
-            status=PUBLIC_STATUS.get(incident.status, "Investigating"),
+            status=status,
             resolved=resolved,
             began_at=incident.started_at or incident.detected_at,
-            resolved_at=incident.resolved_at if resolved else None,
+            resolved_at=(incident.resolved_at or updates[0].at)
+            if resolved and published
+            else (incident.resolved_at if resolved else None),
             services=services,
             updates=updates,
+            summary=incident.public_summary.strip() if published else "",
         )
         (resolved_lately if resolved else current).append(item)
         if not resolved and not security:
@@ -128,10 +145,13 @@ def status_page(now: datetime, *, recent: timedelta = RECENT) -> dict:
             for service in incident.public_services:
                 if affected.get(service.pk) != "Major outage":
                     affected[service.pk] = level
-    service_states = [
-        PublicService(name=s.name, status=affected.get(s.pk, "Operational"))
-        for s in Service.objects.filter(customer_facing=True).order_by("name")
-    ]
+    service_states = sorted(
+        (
+            PublicService(name=s.public_name, status=affected.get(s.pk, "Operational"))
+            for s in Service.objects.filter(customer_facing=True)
+        ),
+        key=lambda service: service.name.lower(),
+    )
     return {
         "generated_at": now,
         "overall": "All systems operational" if not current else "Some systems are affected",
@@ -149,13 +169,15 @@ def as_json(page: dict) -> dict:
         return {
             "id": item.id,
             "heading": item.heading,
+            "summary": item.summary,
             "status": item.status,
             "resolved": item.resolved,
             "began_at": when(item.began_at),
             "resolved_at": when(item.resolved_at),
             "services": item.services,
             "updates": [
-                {"at": when(u.at), "subject": u.subject, "body": u.body} for u in item.updates
+                {"at": when(u.at), "status": u.status, "subject": u.subject, "body": u.body}
+                for u in item.updates
             ],
         }
 

@@ -54,6 +54,10 @@ INCIDENT_FIELDS = {
     "personal_data_involved",
     "resolution_summary",
     "cancel_reason",
+    "public_title",
+    "public_summary",
+    "public_impact",
+    "public_resolution",
     "roles",
     "version",
     "created_at",
@@ -83,7 +87,10 @@ def test_list_shape_and_contract_values(client, outage):
     response = client.get(LIST_URL)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"next", "previous", "results"}  # cursor pagination: no count
+    # Cursor pagination: no count of the rows; `withheld` says how many security incidents
+    # the caller may not see (none here).
+    assert set(body) == {"next", "previous", "withheld", "results"}
+    assert body["withheld"] == 0 and response["X-Withheld-Count"] == "0"
     (item,) = body["results"]
     assert set(item) == INCIDENT_FIELDS
     assert item["reference"] == outage.reference

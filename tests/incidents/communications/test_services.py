@@ -38,6 +38,9 @@ def open_incident(now, severity=Severity.P0, **kwargs):
         detection_source=DetectionSource.CLOUDWATCH_ALARM,
         summary="Card payments fail at checkout",
         customer_impact="Customers cannot pay",
+        public_title="Card payments failing",
+        public_summary="Some card payments fail at checkout",
+        public_impact="You may be unable to pay by card",
         user=None,
         now=now,
     )

@@ -23,6 +23,8 @@ def open_incident(now, **kwargs):
         type=IncidentType.SERVICE_OUTAGE,
         detection_source=DetectionSource.CLOUDWATCH_ALARM,
         summary="internal summary text",
+        public_title="Payments are slow for some customers",
+        public_summary="Some customers see slow or failing payments",
         user=None,
         now=now,
     )
