@@ -291,8 +291,8 @@ def table_counts() -> dict[str, int]:
 
 
 def api_client() -> Client:
-    from incidents.services.api_keys import api_key_create
     from incidents.models import ApiScope
+    from incidents.services.api_keys import api_key_create
 
     _, raw = api_key_create(
         name=f"kpi-bench-{time.time_ns()}",
