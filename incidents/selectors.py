@@ -3,7 +3,11 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from .choices import Category, ResponseRole, StaffGroup
-from .models import Incident, RoleAssignment
+from .models import Delivery, Incident, RoleAssignment
+
+# Groups that see every security incident: the Security Lead group works on them, the
+# Auditor group reads them (its permissions are view-only, see incidents.permissions).
+SEES_ALL_SECURITY_GROUPS = (StaffGroup.SECURITY_LEAD, StaffGroup.AUDITOR)
 
 
 def _is_active_staff(user) -> bool:
@@ -17,23 +21,49 @@ def user_sees_all_security(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name=StaffGroup.SECURITY_LEAD).exists()
+    return user.groups.filter(name__in=SEES_ALL_SECURITY_GROUPS).exists()
+
+
+def _need_to_know(user) -> dict:
+    """Aliases that are true when `user` may see a security incident: a member of a group
+    that sees all of them, anyone who holds or held a role on it, anyone paged or notified
+    for it (a delivery of that incident addressed to them). Exists subqueries, so the
+    visibility filter stays one SQL query whatever the number of rows."""
+    user_groups = user.groups.through.objects.filter(
+        user_id=user.pk, group__name__in=SEES_ALL_SECURITY_GROUPS
+    )
+    return {
+        "_ntk_group": Exists(user_groups),
+        "_ntk_role": Exists(RoleAssignment.objects.filter(incident=OuterRef("pk"), user=user)),
+        "_ntk_paged": Exists(Delivery.objects.filter(incident=OuterRef("pk"), recipient=user)),
+    }
+
+
+_MAY_SEE = Q(_ntk_group=True) | Q(_ntk_role=True) | Q(_ntk_paged=True)
 
 
 def incidents_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Security incidents are need-to-know: superusers, the Security Lead group and the
-    people holding a role on that incident. Everything else is visible to staff."""
+    """Security incidents are need-to-know: superusers, the Security Lead and Auditor
+    groups, anyone who holds or held a role on that incident and anyone paged or notified
+    for it. Everything else is visible to staff. One query (no per-row checks)."""
     queryset = Incident.objects.all() if queryset is None else queryset
     if not _is_active_staff(user):
         return queryset.none()
-    if user_sees_all_security(user):
+    if user.is_superuser:
         return queryset
-    holds_role = RoleAssignment.objects.filter(
-        incident=OuterRef("pk"), user=user, relieved_at__isnull=True
-    )
-    return queryset.alias(_holds_role=Exists(holds_role)).filter(
-        ~Q(category=Category.SECURITY) | Q(_holds_role=True)
-    )
+    return queryset.alias(**_need_to_know(user)).filter(~Q(category=Category.SECURITY) | _MAY_SEE)
+
+
+def incidents_withheld_from(user) -> QuerySet:
+    """The security incidents `user` may not see (for the "N not shown" notices). All of
+    them, never only those matching a search or filter: a count that followed the filters
+    would let a person probe what the hidden incidents contain."""
+    hidden = Incident.objects.filter(category=Category.SECURITY)
+    if not _is_active_staff(user):
+        return hidden
+    if user.is_superuser:
+        return hidden.none()
+    return hidden.alias(**_need_to_know(user)).exclude(_MAY_SEE)
 
 
 def user_can_see_incident(user, incident: Incident) -> bool:

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..kernel.errors import DomainError
-from ..selectors import incidents_visible_to
+from ..selectors import incidents_visible_to, incidents_withheld_from
 
 
 def visible_incident_rows(request, queryset, incident_path: str = "incident"):
@@ -15,6 +15,29 @@ def visible_incident_rows(request, queryset, incident_path: str = "incident"):
     person may see (incidents.selectors.incidents_visible_to)."""
     visible = incidents_visible_to(request.user).values("pk")
     return queryset.filter(**{f"{incident_path}__in": visible})
+
+
+def withheld_notice(request, *, rows=None, incident_path: str = "incident") -> int:
+    """Say on the page how many rows are kept from this person (need-to-know), so a list is
+    never a silent gap: security incidents, or, given `rows` (a queryset of another model
+    whose incident `incident_path` reaches), those of its rows that belong to security
+    incidents. Counted over all of them, whatever the search or filters (a filtered count
+    would let a search probe the hidden incidents). Returns the count."""
+    hidden = incidents_withheld_from(request.user)
+    if hidden.query.is_empty():  # superusers: no query
+        return 0
+    if rows is None:
+        withheld = hidden.count()
+        noun = "security incident" if withheld == 1 else "security incidents"
+    else:
+        withheld = rows.filter(**{f"{incident_path}__in": hidden.values("pk")}).count()
+        opts = rows.model._meta
+        name = opts.verbose_name if withheld == 1 else opts.verbose_name_plural
+        noun = f"{name} of security incidents"
+    if withheld and request.method in ("GET", "HEAD"):
+        verb = "is" if withheld == 1 else "are"
+        messages.info(request, f"{withheld} {noun} {verb} not shown: need-to-know.")
+    return withheld
 
 
 class IncidentScopedAdminMixin:
@@ -37,6 +60,12 @@ class IncidentScopedAdminMixin:
         if self.rows_without_incident:
             return queryset.filter(**{f"{self.incident_path}__isnull": True}) | scoped
         return scoped
+
+    def changelist_view(self, request, extra_context=None):
+        withheld_notice(
+            request, rows=self.model._default_manager.all(), incident_path=self.incident_path
+        )
+        return super().changelist_view(request, extra_context)
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -143,4 +172,5 @@ __all__ = [
     "ReadOnlyInline",
     "admin",
     "visible_incident_rows",
+    "withheld_notice",
 ]

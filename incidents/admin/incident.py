@@ -9,7 +9,7 @@ from ..forms import AddNoteForm, AssignRoleForm, ChecklistItemForm, IncidentForm
 from ..kernel.durations import format_duration
 from ..models import Incident
 from ..selectors import incident_list_queryset
-from .base import ReadOnlyHistoryAdmin
+from .base import ReadOnlyHistoryAdmin, withheld_notice
 from .escalation import overdue_escalation_warning
 from .inlines import (
     AddNoteInline,
@@ -155,6 +155,7 @@ class IncidentAdmin(IncidentWorkflowMixin, ReadOnlyHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         overdue_escalation_warning(request, self)
+        withheld_notice(request)
         return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):

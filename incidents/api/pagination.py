@@ -1,5 +1,6 @@
-"""Keyset cursor pagination: stable under inserts, no COUNT (which would also tell a key how
-many incidents it cannot see), and correct however many rows share a sort value.
+"""Keyset cursor pagination: stable under inserts, no COUNT of the rows, and correct however
+many rows share a sort value. The incident list also says how many security incidents are
+withheld from the caller (need-to-know), in its envelope and an `X-Withheld-Count` header.
 
 DRF's CursorPagination keeps only the first sort field's value in the cursor plus an offset
 among equal values, capped at 1,000: sorting by severity (four values) over more than that
@@ -17,7 +18,12 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .visibility import incidents_withheld_from_request
+
+WITHHELD_HEADER = "X-Withheld-Count"
 
 
 @dataclass(frozen=True)
@@ -164,10 +170,51 @@ def _json_value(value):
 
 
 class IncidentCursorPagination(KeysetCursorPagination):
+    """Every page also says how many security incidents the caller may not see (all of
+    them, whatever the filters, so a filter cannot probe them): `withheld` in the body and
+    the `X-Withheld-Count` header. Never a silent gap."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-detected_at", "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        rows = super().paginate_queryset(queryset, request, view)
+        # .none() (superusers, keys with incidents:security) counts without a query.
+        self.withheld = incidents_withheld_from_request(request).count()
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "withheld": self.withheld,
+                "results": data,
+            },
+            headers={WITHHELD_HEADER: str(self.withheld)},
+        )
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["withheld", "results"]
+        envelope["properties"] = {
+            "next": envelope["properties"]["next"],
+            "previous": envelope["properties"]["previous"],
+            "withheld": {
+                "type": "integer",
+                "minimum": 0,
+                "example": 0,
+                "description": (
+                    "How many security incidents are not shown to you (need-to-know), "
+                    "counted over all of them, not only those your filters would match. "
+                    "Also in the X-Withheld-Count header."
+                ),
+            },
+            "results": schema,
+        }
+        return envelope
 
 
 class FixedOrderCursorPagination(KeysetCursorPagination):

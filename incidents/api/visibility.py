@@ -1,12 +1,13 @@
 """Need-to-know over the API. Staff sessions see what they see in the admin
 (incidents.selectors.incidents_visible_to); an API key sees security incidents only with
-the `incidents:security` scope, and otherwise never learns that one exists."""
+the `incidents:security` scope, and otherwise never learns which ones exist: lists only say
+how many are withheld (incidents_withheld_from_request)."""
 
 from django.db.models import QuerySet
 
 from ..choices import Category
 from ..models import ApiScope, Incident
-from ..selectors import incidents_visible_to
+from ..selectors import incidents_visible_to, incidents_withheld_from
 from .authentication import request_api_key
 
 
@@ -18,6 +19,18 @@ def incidents_visible_to_request(request, queryset: QuerySet | None = None) -> Q
             return queryset
         return queryset.exclude(category=Category.SECURITY)
     return incidents_visible_to(request.user, queryset)
+
+
+def incidents_withheld_from_request(request) -> QuerySet:
+    """The security incidents this caller may not see: all of them for a key without
+    `incidents:security`, need-to-know for a staff session. Never narrowed by the request's
+    filters (a filtered count would let a caller probe the hidden incidents' contents)."""
+    api_key = request_api_key(request)
+    if api_key is not None:
+        if api_key.has_scope(ApiScope.INCIDENTS_SECURITY):
+            return Incident.objects.none()
+        return Incident.objects.filter(category=Category.SECURITY)
+    return incidents_withheld_from(request.user)
 
 
 def may_open_security_incident(request) -> bool:

@@ -1,7 +1,7 @@
 """Audit admin: the sealed log (read-only) with its export page, checkpoints, verifier
 runs, and the evidence pack of one incident."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -14,7 +14,15 @@ from incidents.selectors import incidents_visible_to, user_sees_all_security
 
 from ..permissions import AUDIT_PERM
 from .evidence import evidence_pack
-from .export import FORMATS, AuditFilter, export_lines, hidden_security_incidents
+from .export import (
+    FORMATS,
+    WITHHELD_HEADER,
+    AuditFilter,
+    export_lines,
+    hidden_security_incidents,
+    with_withheld_notice,
+    withheld_notice_text,
+)
 from .forms import AuditExportForm
 from .models import AuditCheckpoint, AuditSeal, AuditVerification
 
@@ -22,11 +30,26 @@ __all__ = ["AUDIT_PERM", "audit_download", "audit_filter_for"]
 
 
 def audit_download(filters: AuditFilter, fmt: str, *, name: str = "audit") -> StreamingHttpResponse:
-    """The trail as a streamed CSV / JSON Lines attachment (memory stays flat)."""
+    """The trail as a streamed CSV / JSON Lines attachment (memory stays flat). When rows of
+    security incidents are withheld, the `X-Withheld-Count` header says how many incidents,
+    and a CSV ends with a notice row."""
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    return streaming.streamed_attachment(
-        export_lines(filters, fmt), content_type=FORMATS[fmt][0], filename=f"{name}-{stamp}.{fmt}"
+    withheld = withheld_count(filters)
+    response = streaming.streamed_attachment(
+        with_withheld_notice(export_lines(filters, fmt), fmt, withheld),
+        content_type=FORMATS[fmt][0],
+        filename=f"{name}-{stamp}.{fmt}",
     )
+    response[WITHHELD_HEADER] = str(withheld)
+    return response
+
+
+def withheld_count(filters: AuditFilter) -> int:
+    """How many security incidents' rows the need-to-know filter leaves out (all of them,
+    not only those the other criteria would match)."""
+    if filters.hidden_incidents is None:
+        return 0
+    return filters.hidden_incidents.count()
 
 
 def audit_filter_for(request, **criteria) -> AuditFilter:
@@ -71,7 +94,10 @@ class AuditSealAdmin(ReadOnlyAdmin):
         """Auditors download the trail (CSV or JSON Lines), streamed."""
         if not request.user.has_perm(AUDIT_PERM):
             raise PermissionDenied
-        form = AuditExportForm(request.GET if "format" in request.GET else None)
+        form = AuditExportForm(
+            request.GET if "format" in request.GET else None,
+            visible_incidents=incidents_visible_to(request.user),
+        )
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             filters = audit_filter_for(
@@ -84,6 +110,9 @@ class AuditSealAdmin(ReadOnlyAdmin):
                 incident=data["incident"] or None,
             )
             return audit_download(filters, data["format"])
+        withheld = withheld_count(audit_filter_for(request))
+        if withheld:
+            messages.info(request, withheld_notice_text(withheld))
         context = {
             **self.admin_site.each_context(request),
             "title": "Export the audit trail",

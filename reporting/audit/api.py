@@ -26,7 +26,13 @@ from incidents.moments import parse_utc_moment
 from incidents.selectors import incidents_visible_to, user_sees_all_security
 
 from .evidence import evidence_pack
-from .export import FORMATS, AuditFilter, export_lines, hidden_security_incidents
+from .export import (
+    FORMATS,
+    WITHHELD_HEADER,
+    AuditFilter,
+    export_lines,
+    hidden_security_incidents,
+)
 from .tables import history_tables
 
 AUDIT_PERMS = ("reporting.view_audit_trail",)
@@ -93,13 +99,16 @@ class AuditEventsView(_StreamingView):
         description=(
             "One event per history row of every tracked model, with field-level "
             "`changes` ({field: [before, after]}). JSON Lines (default) or CSV, streamed. "
-            "Rows of security incidents need `incidents:security`."
+            "Rows of security incidents need `incidents:security` (staff sessions: "
+            "need-to-know); the `X-Withheld-Count` response header says how many security "
+            "incidents' rows were left out. An `incident` you may not see is a 404, the "
+            "same as one that does not exist."
         ),
         parameters=AUDIT_PARAMETERS,
         responses={
             (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-            **error_responses(400, 401, 403, 429),
+            **error_responses(400, 401, 403, 404, 429),
         },
     )
     def get(self, request):
@@ -127,21 +136,30 @@ class AuditEventsView(_StreamingView):
                 status_code=status.HTTP_400_BAD_REQUEST,
                 errors={"object_id": ["Expected an integer id."]},
             )
+        reference = params.get("incident") or None
+        hidden = hidden_incidents_for(request)
         filters = AuditFilter(
             since=_moment("since", params.get("since")),
             until=_moment("until", params.get("until")),
             models=models,
             object_id=object_id,
             user=params.get("user") or None,
-            incident=params.get("incident") or None,
-            hidden_incidents=hidden_incidents_for(request),
+            incident=reference,
+            hidden_incidents=hidden,
         )
-        return streaming.streamed_attachment(
+        # A named incident the caller may not see answers as one that does not exist, never
+        # as an empty export.
+        visible = incidents_visible_to_request(request)
+        if reference is not None and not visible.filter(reference=reference).exists():
+            raise NotFound("No incident with this reference.")
+        response = streaming.streamed_attachment(
             export_lines(filters, output),
             content_type=FORMATS[output][0],
             filename=f"audit-events.{output}",
             no_store=True,
         )
+        response[WITHHELD_HEADER] = str(hidden.count() if hidden is not None else 0)
+        return response
 
 
 class EvidencePackView(_StreamingView):

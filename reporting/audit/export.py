@@ -267,6 +267,22 @@ def export_lines(filters: AuditFilter, fmt: str) -> Iterator[str]:
     return FORMATS[fmt][1](iter_events(filters))
 
 
+WITHHELD_HEADER = "X-Withheld-Count"
+
+
+def withheld_notice_text(count: int) -> str:
+    plural = "" if count == 1 else "s"
+    return f"Rows of {count} security incident{plural} are not included: need-to-know."
+
+
+def with_withheld_notice(lines: Iterator[str], fmt: str, count: int) -> Iterator[str]:
+    """A CSV meant for people ends with a notice row when rows were withheld, so the file
+    itself never has a silent gap (JSON Lines stays events only; the header says it)."""
+    yield from lines
+    if count and fmt == "csv":
+        yield from streaming.csv_lines([[f"# {withheld_notice_text(count)}"]])
+
+
 def hidden_security_incidents(*, sees_all_security: bool, visible: QuerySet | None = None):
     """Ids of security incidents the reader may not see (need-to-know), as a subquery."""
     if sees_all_security:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from incidents.admin.base import IncidentScopedAdminMixin, ReadOnlyHistoryAdmin
-from incidents.selectors import incidents_visible_to
+from incidents.selectors import incidents_visible_to, incidents_withheld_from
 
 from ..permissions import AUDIT_PERM, REGISTER_PERM
 from . import services
@@ -276,7 +276,11 @@ class BreachAssessmentAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
             return HttpResponseRedirect(
                 reverse("admin:reporting_breachassessment_changelist") + "?e=1"
             )
-        return register_csv_response(queryset)
+        # The whole register: say how many assessments need-to-know keeps out of it.
+        withheld = BreachAssessment.objects.filter(
+            incident__in=incidents_withheld_from(request.user).values("pk")
+        ).count()
+        return register_csv_response(queryset, withheld=withheld)
 
     def start_view(self, request, incident_id):
         incident = incidents_visible_to(request.user).filter(pk=incident_id).first()

@@ -1,4 +1,6 @@
-"""The breach register as a streamed CSV (one row per assessment, spreadsheet-safe cells)."""
+"""The breach register as a streamed CSV (one row per assessment, spreadsheet-safe cells).
+Assessments withheld from the reader (need-to-know) are counted in the `X-Withheld-Count`
+header and a closing notice row, never a silent gap."""
 
 from django.http import StreamingHttpResponse
 
@@ -28,7 +30,10 @@ REGISTER_COLUMNS = [
 ]
 
 
-def register_csv_response(queryset) -> StreamingHttpResponse:
+WITHHELD_HEADER = "X-Withheld-Count"
+
+
+def register_csv_response(queryset, *, withheld: int = 0) -> StreamingHttpResponse:
     queryset = queryset.select_related("incident").prefetch_related("regimes", "obligations")
 
     def rows():
@@ -57,9 +62,14 @@ def register_csv_response(queryset) -> StreamingHttpResponse:
                 item.likely_consequences,
             ]
             yield [spreadsheet_text(cell) for cell in cells]
+        if withheld:
+            plural = "assessment is" if withheld == 1 else "assessments are"
+            yield [f"# {withheld} breach {plural} not shown: need-to-know."]
 
-    return streaming.streamed_attachment(
+    response = streaming.streamed_attachment(
         streaming.csv_lines(rows()),
         content_type="text/csv; charset=utf-8",
         filename="breach-register.csv",
     )
+    response[WITHHELD_HEADER] = str(withheld)
+    return response

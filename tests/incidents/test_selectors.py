@@ -6,9 +6,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from incidents.models import Incident
+from incidents.outbox.services import delivery_enqueue, notify_people
 from incidents.selectors import (
     incident_list_queryset,
     incidents_visible_to,
+    incidents_withheld_from,
     user_can_see_incident,
     user_sees_all_security,
 )
@@ -56,16 +58,18 @@ def test_superuser_sees_everything(incidents):
     assert_consistent(admin, incidents)
 
 
-def test_security_lead_group_sees_everything(incidents):
-    lead = UserFactory(username="sec", groups=["Security Lead"])
-    assert visible(lead) == ALL
-    assert user_sees_all_security(lead)
-    assert_consistent(lead, incidents)
+@pytest.mark.parametrize("group", ["Security Lead", "Auditor"])
+def test_security_lead_and_auditor_groups_see_everything(incidents, group):
+    member = UserFactory(username="sec", groups=[group])
+    assert visible(member) == ALL
+    assert user_sees_all_security(member)
+    assert not incidents_withheld_from(member).exists()
+    assert_consistent(member, incidents)
 
 
 @pytest.mark.parametrize(
     "group",
-    ["Incident Commander", "Technical Lead", "Communications Lead", "Responder", "Auditor"],
+    ["Incident Commander", "Technical Lead", "Communications Lead", "Responder"],
 )
 def test_other_groups_see_only_non_security(incidents, group):
     user = UserFactory(username="member", groups=[group])
@@ -96,7 +100,9 @@ def test_role_on_a_non_security_incident_grants_nothing_extra(incidents):
     assert visible(holder) == NON_SECURITY
 
 
-def test_relieved_role_holder_loses_access(incidents):
+def test_relieved_role_holder_keeps_access(incidents):
+    """Who held a role on a security incident keeps reading it (their own work, the
+    post-mortem) after being relieved."""
     holder = UserFactory(username="holder")
     boss = UserFactory(username="boss", is_superuser=True)
     assignment = incident_assign_role(
@@ -104,11 +110,12 @@ def test_relieved_role_holder_loses_access(incidents):
     )
     assert "malware" in visible(holder)
     incident_relieve_role(assignment=assignment, user=boss)
-    assert visible(holder) == NON_SECURITY
-    assert not user_can_see_incident(holder, incidents["malware"])
+    assert visible(holder) == NON_SECURITY | {"malware"}
+    assert user_can_see_incident(holder, incidents["malware"])
+    assert_consistent(holder, incidents)
 
 
-def test_handed_over_role_holder_loses_access(incidents):
+def test_handed_over_role_holder_keeps_access(incidents):
     first = UserFactory(username="first")
     second = UserFactory(username="second")
     boss = UserFactory(username="boss", is_superuser=True)
@@ -116,11 +123,87 @@ def test_handed_over_role_holder_loses_access(incidents):
         incident_assign_role(
             incident=incidents["breach"], role="incident_commander", assignee=assignee, user=boss
         )
-    assert "data_breach" not in visible(first)
+    assert "data_breach" in visible(first)
     assert "data_breach" in visible(second)
+    assert "malware" not in visible(first)
 
 
-def test_relieved_row_does_not_hide_a_later_active_one(incidents):
+def test_paged_person_sees_that_security_incident_only(incidents):
+    paged = UserFactory(username="oncall", email="oncall@example.test", groups=["Responder"])
+    colleague = UserFactory(username="colleague", groups=["Responder"])
+    notify_people(
+        people=[paged],
+        key="test-page",
+        subject="P0 data breach",
+        body="You are paged.",
+        now=incidents["breach"].detected_at,
+        incident=incidents["breach"],
+    )
+    assert visible(paged) == NON_SECURITY | {"data_breach"}
+    assert_consistent(paged, incidents)
+    # Being in the same group as the paged person grants nothing.
+    assert visible(colleague) == NON_SECURITY
+    assert_consistent(colleague, incidents)
+
+
+def test_a_delivery_to_no_person_grants_nothing(incidents):
+    """A message to a channel or an address (no recipient) opens the incident to nobody,
+    and a page about another incident opens only that one."""
+    staff = UserFactory(username="staff", email="staff@example.test")
+    delivery_enqueue(
+        key="chat",
+        channel="slack",
+        target="https://chat.example.test/hook",
+        subject="P0",
+        body="…",
+        now=incidents["breach"].detected_at,
+        incident=incidents["breach"],
+    )
+    delivery_enqueue(
+        key="mail",
+        channel="email",
+        target="staff@example.test",
+        subject="P3",
+        body="…",
+        now=incidents["outage"].detected_at,
+        incident=incidents["outage"],
+        recipient=staff,
+    )
+    assert visible(staff) == NON_SECURITY
+
+
+def test_visibility_is_one_query_whatever_the_rows(incidents, django_assert_num_queries):
+    holder = UserFactory(username="holder", email="holder@example.test")
+    RoleAssignmentFactory(incident=incidents["breach"], user=holder)
+    notify_people(
+        people=[holder],
+        key="page",
+        subject="P0",
+        body="…",
+        now=incidents["malware"].detected_at,
+        incident=incidents["malware"],
+    )
+    for _ in range(5):
+        IncidentFactory(type="malware")
+    with django_assert_num_queries(1):
+        assert len(list(incidents_visible_to(holder))) == 4
+    with django_assert_num_queries(1):
+        assert incidents_withheld_from(holder).count() == 5
+
+
+def test_withheld_counts_every_hidden_security_incident(incidents):
+    staff = UserFactory(username="staff")
+    assert set(incidents_withheld_from(staff).values_list("type", flat=True)) == {
+        "data_breach",
+        "malware",
+    }
+    RoleAssignmentFactory(incident=incidents["breach"], user=staff)
+    assert list(incidents_withheld_from(staff).values_list("type", flat=True)) == ["malware"]
+    root = UserFactory(username="root", is_superuser=True)
+    assert incidents_withheld_from(root).count() == 0
+
+
+def test_several_roles_count_the_incident_once(incidents):
     holder = UserFactory(username="holder")
     now = incidents["breach"].detected_at
     RoleAssignmentFactory(
@@ -149,8 +232,9 @@ def test_anonymous_sees_nothing(incidents):
         {},
         {"is_superuser": True},
         {"groups": ["Security Lead"]},
+        {"groups": ["Auditor"]},
     ],
-    ids=["staff", "superuser", "security-lead"],
+    ids=["staff", "superuser", "security-lead", "auditor"],
 )
 def test_inactive_users_see_nothing(incidents, kwargs):
     user = UserFactory(username="gone", is_active=False, **kwargs)

@@ -10,6 +10,7 @@ from incidents import services
 from incidents.api.permissions import ApiPermission
 from incidents.choices import ResponseRole
 from incidents.models import Incident
+from incidents.outbox.services import notify_people
 from incidents.services.api_keys import api_key_revoke
 from tests.incidents.builders import RoleAssignmentFactory, UserFactory
 
@@ -241,6 +242,72 @@ def test_session_need_to_know_matches_the_admin(
     # Holding a role on it opens it to that person.
     RoleAssignmentFactory(incident=breach, user=responder, role=ResponseRole.TECHNICAL_LEAD)
     assert session_client(responder).get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", ENDPOINT_NAMES)
+def test_auditor_reads_a_security_incident_and_changes_nothing(
+    name, session_client, auditor, breach, alice
+):
+    _n, method, url, body, scope = endpoint(name, breach)
+    response = call(session_client(auditor), method, url, body)
+    assert response.status_code == (200 if scope == READ else 403), response.content
+    if name == "retrieve":
+        assert response.json()["reference"] == breach.reference
+    breach.refresh_from_db()
+    assert breach.version == 1 and breach.acknowledged_at is None
+
+
+def test_former_role_holder_still_opens_the_security_incident(
+    session_client, responder, breach, alice
+):
+    boss = UserFactory(username="boss", is_superuser=True)
+    assignment = services.incident_assign_role(
+        incident=breach, role=ResponseRole.TECHNICAL_LEAD, assignee=responder, user=boss
+    )
+    services.incident_relieve_role(assignment=assignment, user=boss)
+    client = session_client(responder)
+    assert client.get(detail_url(breach.reference)).status_code == 200
+    assert client.get(detail_url(breach.reference, "history")).status_code == 200
+    listed = client.get(LIST_URL).json()
+    assert breach.reference in {item["reference"] for item in listed["results"]}
+    assert listed["withheld"] == 0
+
+
+def test_paged_person_opens_the_security_incident_and_a_group_mate_does_not(
+    session_client, responder, breach, outage
+):
+    responder.email = "resp@example.test"
+    responder.save()
+    notify_people(
+        people=[responder],
+        key="page-test",
+        subject="P0",
+        body="You are paged.",
+        now=breach.detected_at,
+        incident=breach,
+    )
+    colleague = UserFactory(username="colleague", groups=["Responder"])
+    assert session_client(responder).get(detail_url(breach.reference)).status_code == 200
+    assert session_client(colleague).get(detail_url(breach.reference)).status_code == 404
+
+
+def test_list_says_how_many_security_incidents_are_withheld(
+    session_client, no_security, key_client, responder, security_lead, auditor, breach, outage
+):
+    """Never a silent gap: `withheld` and X-Withheld-Count count every security incident
+    the caller may not see, the same whatever the filters (no probing by search)."""
+    for client, expected in [
+        (session_client(responder), 1),
+        (no_security, 1),
+        (session_client(security_lead), 0),
+        (session_client(auditor), 0),
+        (key_client(READ, SECURITY), 0),
+    ]:
+        for query in ("", "?search=exfiltrated", "?search=no-such-words", "?severity=P3"):
+            response = client.get(LIST_URL + query)
+            assert response.status_code == 200
+            assert response.json()["withheld"] == expected, query
+            assert response["X-Withheld-Count"] == str(expected)
 
 
 def test_session_writes_need_the_csrf_token(responder, outage):

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -303,8 +304,9 @@ def test_staff_sessions_need_the_auditor_group(activity, people, client):
     response = client.get(URL)
     assert response.status_code == 200
     events = [json.loads(line) for line in _body(response).splitlines()]
-    # The auditor holds no role on the security incident: need-to-know hides it.
-    assert activity["breach"].reference not in {e["incident"] for e in events}
+    # The Auditor group reads every security incident (need-to-know): nothing withheld.
+    assert activity["breach"].reference in {e["incident"] for e in events}
+    assert response["X-Withheld-Count"] == "0"
 
 
 def test_admin_export_page_for_auditors(activity, people, client):
@@ -350,8 +352,15 @@ def test_admin_action_is_for_auditors_only_and_keeps_need_to_know(activity, peop
     refused = _export_action(client, "export_audit_csv", activity["outage"])
     # Django answers an action the user may not run with the changelist again, no file.
     assert refused.status_code == 302 and not refused.has_header("Content-Disposition")
-    # An auditor who cannot see the security incident gets nothing of it, even by posting its id.
-    client.force_login(people["auditor"])
+    # Someone allowed to export who may not see the security incident gets nothing of it,
+    # even by posting its id.
+    people["resp"].user_permissions.add(
+        Permission.objects.get(content_type__app_label="reporting", codename="view_audit_trail")
+    )
+    client.force_login(people["resp"])
     response = _export_action(client, "export_audit_csv", activity["breach"], activity["outage"])
-    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    body = _body(response)
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert rows and activity["breach"].reference not in {r["incident"] for r in rows}
+    assert response["X-Withheld-Count"] == "1"
+    assert body.splitlines()[-1] == "# Rows of 1 security incident are not included: need-to-know."

@@ -646,10 +646,10 @@ def test_quarterly_report_for_a_superuser(client, quarter_world):
 def test_quarterly_report_leaves_out_security_breaches_the_viewer_may_not_see(
     client, quarter_world
 ):
-    """Need-to-know: an auditor (who may view breach records) does not hold the Security Lead
-    clearance, so security incidents' breaches are neither listed nor counted."""
-    auditor = UserFactory(username="auditor", groups=[StaffGroup.AUDITOR])
-    client.force_login(auditor)
+    """Need-to-know: an incident commander (who may view breach records) holds no role on
+    the security incident, so its breach is neither listed nor counted."""
+    commander = UserFactory(username="commander", groups=[StaffGroup.INCIDENT_COMMANDER])
+    client.force_login(commander)
     with time_machine.travel(quarter_world["now"], tick=False):
         html = client.get(QUARTERLY, {"quarter": "2026-Q3"}).content.decode()
     breaches = section(html, "breaches")
