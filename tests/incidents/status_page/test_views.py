@@ -217,7 +217,8 @@ def test_status_page_in_headless_chromium(live_url, live_world, browser_page):
     assert page.title() == "HarborList status"
     current = page.locator("#current")
     outage = current.locator(f"article#{world['outage'].reference}")
-    assert outage.locator("h3").inner_text() == "Service disruption: Payments"
+    # Published: the public title, never the internal one.
+    assert outage.locator("h3").inner_text() == "Payments are slow for some customers"
     assert PUBLIC_TEXT in outage.inner_text()
     text = page.locator("body").inner_text()
     assert INTERNAL_NOTE not in text
