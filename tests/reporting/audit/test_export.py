@@ -364,3 +364,70 @@ def test_admin_action_is_for_auditors_only_and_keeps_need_to_know(activity, peop
     assert rows and activity["breach"].reference not in {r["incident"] for r in rows}
     assert response["X-Withheld-Count"] == "1"
     assert body.splitlines()[-1] == "# Rows of 1 security incident are not included: need-to-know."
+
+
+# --- need-to-know notices ------------------------------------------------------------------------
+def test_api_export_says_how_many_incidents_are_withheld(activity):
+    hidden = _key_client(ApiScope.AUDIT_READ).get(URL)
+    assert hidden.status_code == 200 and hidden["X-Withheld-Count"] == "1"
+    full = _key_client(ApiScope.AUDIT_READ, ApiScope.INCIDENTS_SECURITY).get(URL)
+    assert full["X-Withheld-Count"] == "0"
+
+
+def test_api_export_of_a_named_hidden_incident_is_a_404_not_an_empty_file(activity):
+    client = _key_client(ApiScope.AUDIT_READ)
+    hidden = client.get(URL, {"incident": activity["breach"].reference, "output": "csv"})
+    missing = client.get(URL, {"incident": "INC-20000101-000000", "output": "csv"})
+    assert hidden.status_code == missing.status_code == 404
+    assert (
+        hidden.json()
+        == missing.json()
+        == {
+            "detail": "No incident with this reference.",
+            "errors": {},
+        }
+    )
+    allowed = _key_client(ApiScope.AUDIT_READ, ApiScope.INCIDENTS_SECURITY)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                _body(allowed.get(URL, {"incident": activity["breach"].reference, "output": "csv"}))
+            )
+        )
+    )
+    assert rows and {r["incident"] for r in rows} == {activity["breach"].reference}
+
+
+def test_auditor_exports_the_security_incidents_trail_in_the_admin(activity, people, client):
+    client.force_login(people["auditor"])
+    page = client.get("/admin/reporting/auditseal/export/")
+    assert not [str(m) for m in page.context["messages"] if "need-to-know" in str(m)]
+    response = client.get(
+        "/admin/reporting/auditseal/export/",
+        {"format": "csv", "incident": activity["breach"].reference},
+    )
+    assert response.status_code == 200 and response["X-Withheld-Count"] == "0"
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert rows and {r["incident"] for r in rows} == {activity["breach"].reference}
+
+
+def test_admin_export_names_what_is_withheld(activity, people, client):
+    people["resp"].user_permissions.add(
+        Permission.objects.get(content_type__app_label="reporting", codename="view_audit_trail")
+    )
+    client.force_login(people["resp"])
+    page = client.get("/admin/reporting/auditseal/export/")
+    notices = [str(m) for m in page.context["messages"]]
+    assert "Rows of 1 security incident are not included: need-to-know." in notices
+    # Naming the hidden incident is refused like a reference that does not exist.
+    for reference in (activity["breach"].reference, "INC-20000101-000000"):
+        refused = client.get(
+            "/admin/reporting/auditseal/export/", {"format": "csv", "incident": reference}
+        )
+        assert refused.status_code == 200 and not refused.has_header("Content-Disposition")
+        assert "No incident with this reference." in refused.content.decode()
+    broad = client.get("/admin/reporting/auditseal/export/", {"format": "csv"})
+    assert broad["X-Withheld-Count"] == "1"
+    lines = _body(broad).splitlines()
+    assert lines[-1] == "# Rows of 1 security incident are not included: need-to-know."
+    assert activity["breach"].reference not in "\n".join(lines)
