@@ -25,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The public status page (no login).
     path("status/", include("incidents.status_page.urls")),
+    # One-click acknowledge links sent in pages (login as the paged person).
+    path("page/", include("incidents.paging.urls")),
     # REST API: OpenAPI schema, offline docs (assets from drf-spectacular-sidecar), v1.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,16 +1,40 @@
-"""Text of a page: severity, reference, title, level and the link to the incident."""
+"""Text of a page: severity, reference, title, level, the link to the incident and, while
+it is not acknowledged, each paged person's one-click acknowledge link. Every link is
+absolute, built from settings.HARBORMASTER_BASE_URL (incidents.paging.links)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-
 from ..choices import EscalationReason, Position
+from ..paging.links import ACK_PREFIX, acknowledge_url, incident_url
 
 
 def incident_admin_url(incident) -> str:
-    path = reverse("admin:incidents_incident_change", args=[incident.pk])
-    return settings.HARBORMASTER_BASE_URL.rstrip("/") + path
+    return incident_url(incident.pk)
+
+
+def acknowledge_line(incident, person) -> str:
+    """`Acknowledge: <link>` for the person's own e-mail; empty once acknowledged."""
+    if incident.acknowledged_at is not None:
+        return ""
+    return ACK_PREFIX + acknowledge_url(incident_id=incident.pk, user_id=person.pk)
+
+
+def personal_body(body: str, incident, person) -> str:
+    """The page as e-mailed to one person: the shared text and their acknowledge link."""
+    line = acknowledge_line(incident, person)
+    return f"{body}\n{line}" if line else body
+
+
+def chat_acknowledge_lines(incident, people: list) -> str:
+    """Added to the team chat's message: one acknowledge link per person paged (each link
+    works only for that person's login); empty once acknowledged."""
+    if incident.acknowledged_at is not None:
+        return ""
+    return "".join(
+        f"\nAcknowledge as {person.get_username()}: "
+        + acknowledge_url(incident_id=incident.pk, user_id=person.pk)
+        for person in people
+    )
 
 
 def page_subject(incident, level: int) -> str:

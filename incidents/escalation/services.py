@@ -164,8 +164,27 @@ def _lock_if_due(incident_id: int, now: datetime) -> Incident | None:
     return claim_row(Incident.objects.filter(pk=incident_id, next_escalation_at__lte=now))
 
 
+def escalations_settle(*, incident_ids, now: datetime, reason: str) -> DispatchResult:
+    """Mark every level (and response-SLA breach) already due on these incidents as
+    handled without paging anyone: the events, timeline and history say so, and no
+    delivery is written. For data loaded with its past already played (the demo), so
+    the dispatcher does not page everyone about a past that never happened live."""
+    result = DispatchResult()
+    for incident_id in incident_ids:
+        fired, breached = _dispatch_one(incident_id, now, settle_reason=reason)
+        if fired is None:
+            continue
+        result.incidents += 1
+        result.levels_fired += fired
+        result.sla_breaches += int(breached)
+    return result
+
+
 @transaction.atomic
-def _dispatch_one(incident_id: int, now: datetime) -> tuple[int | None, bool]:
+def _dispatch_one(
+    incident_id: int, now: datetime, *, settle_reason: str = ""
+) -> tuple[int | None, bool]:
+    """Fire what is due on one incident; with `settle_reason`, record it without paging."""
     incident = _lock_if_due(incident_id, now)
     if incident is None:  # another dispatcher has it, or it is no longer due
         return None, False
@@ -195,7 +214,7 @@ def _dispatch_one(incident_id: int, now: datetime) -> tuple[int | None, bool]:
     fired_now = [
         step.level
         for step, reason in sorted(to_fire, key=lambda item: item[0].level)
-        if _fire_level(incident, step, reason=reason, now=now)
+        if _fire_level(incident, step, reason=reason, now=now, settle_reason=settle_reason)
     ]
     incident.next_escalation_at = rules.next_check_at(
         _steps(incident), _state(incident), fired_levels=_fired(incident)
@@ -205,11 +224,15 @@ def _dispatch_one(incident_id: int, now: datetime) -> tuple[int | None, bool]:
         notes.append("response SLA breached")
     if fired_now:
         notes.append("escalation level " + ", ".join(map(str, fired_now)) + " fired")
+    if settle_reason:
+        notes.append(f"not paged: {settle_reason}")
     history_save(incident, user=None, reason="; ".join(notes).capitalize() or "Escalation clock")
     return len(fired_now), breached
 
 
-def _fire_level(incident: Incident, step: rules.StepState, *, reason: str, now: datetime) -> bool:
+def _fire_level(
+    incident: Incident, step: rules.StepState, *, reason: str, now: datetime, settle_reason=""
+) -> bool:
     positions = next(
         s.positions
         for s in IncidentEscalationStep.objects.filter(incident=incident, level=step.level)
@@ -224,11 +247,27 @@ def _fire_level(incident: Incident, step: rules.StepState, *, reason: str, now: 
         positions=positions,
         targets=[person.get_username() for person in people],
     )
+    if settle_reason:  # recorded as handled; nobody is paged
+        event.targets = []
     try:
         with transaction.atomic():
-            history_save(event, user=None, reason=f"Level {step.level} fired")
+            history_save(
+                event,
+                user=None,
+                reason=f"Level {step.level} "
+                + (f"settled without paging: {settle_reason}" if settle_reason else "fired"),
+            )
     except IntegrityError:  # fired already by someone else: never twice
         return False
+    if settle_reason:
+        TimelineEntry.objects.create(
+            incident=incident,
+            at=now,
+            kind=TimelineKind.ESCALATION,
+            text=f"Escalation level {step.level} ({', '.join(positions)}) was due: "
+            f"nobody paged ({settle_reason})",
+        )
+        return True
     _write_pages(incident, event, people, now=now)
     names = ", ".join(event.targets) or "nobody (no one holds these positions)"
     TimelineEntry.objects.create(
@@ -260,6 +299,8 @@ def _write_pages(incident: Incident, event: EscalationEvent, people: list, *, no
         chat=True,
         mention_people=True,
         webhook=True,
+        body_for=lambda person: messages.personal_body(body, incident, person),
+        chat_extra=messages.chat_acknowledge_lines(incident, people),
     )
 
 

@@ -6,8 +6,10 @@ itself happens outside any transaction (a slow mail server must not hold row loc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -77,10 +79,12 @@ def notify_people(
     now: datetime,
     incident=None,
     payload: dict | None = None,
+    body_for: Callable[[Any], str] | None = None,
 ) -> int:
     """One email per person, to their contact point's address if they gave one (else the
     account's), skipping people who refuse email. Keys are `<key>:email:<user id>`, so a
-    repeated call sends nothing twice. Returns how many deliveries are new."""
+    repeated call sends nothing twice. `body_for(person)`, when given, is that person's
+    text (e.g. with their own acknowledge link). Returns how many deliveries are new."""
     contacts = {c.user_id: c for c in ContactPoint.objects.filter(user__in=[p.pk for p in people])}
     created = 0
     for person in people:
@@ -95,7 +99,7 @@ def notify_people(
             channel=Channel.EMAIL,
             target=email,
             subject=subject,
-            body=body,
+            body=body_for(person) if body_for else body,
             payload=payload,
             incident=incident,
             recipient=person,
@@ -117,12 +121,15 @@ def notification_send(
     chat: bool = False,
     mention_people: bool = False,
     webhook: bool = False,
+    body_for: Callable[[Any], str] | None = None,
+    chat_extra: str = "",
 ) -> int:
     """The one notification fan-out: an email to each of `people` (see notify_people),
     then, when asked and configured, one message to the team chat channel (mentioning the
     people who gave a chat handle when `mention_people`) and one to the outgoing webhook
     (with `payload`). Keys are `<key>:email:<user id>`, `<key>:chat`, `<key>:webhook`, so a
-    repeated call sends nothing twice. Returns how many deliveries are new."""
+    repeated call sends nothing twice. `body_for(person)` is a person's own email text,
+    `chat_extra` is added to the chat message after the mentions. Returns how many are new."""
     people = list(people)
     created = 0
     if people:
@@ -134,6 +141,7 @@ def notification_send(
             payload=payload,
             incident=incident,
             now=now,
+            body_for=body_for,
         )
     if chat and settings.HARBORMASTER_CHAT_WEBHOOK_URL:
         mention = ""
@@ -152,7 +160,7 @@ def notification_send(
             channel=Channel.CHAT,
             target=settings.HARBORMASTER_CHAT_WEBHOOK_URL,
             subject=subject,
-            body=f"{body}{mention}",
+            body=f"{body}{mention}{chat_extra}",
             incident=incident,
             now=now,
         )

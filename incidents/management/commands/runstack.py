@@ -3,7 +3,9 @@
 Starts the web server, a Celery worker and Celery beat as child processes, prefixes and
 forwards their output, waits until the web answers /healthz, then prints the admin URL and
 the login. Ctrl-C (SIGINT) or SIGTERM stops all three; if one of them dies, the others are
-stopped and the command exits non-zero.
+stopped and the command exits non-zero. When HARBORMASTER_BASE_URL is unset, the three
+get it set to runstack's own address (http://127.0.0.1:<port>), so the links in pages and
+e-mails point at the site that is running.
 
 For local use (`make run`). A production deployment runs gunicorn, the worker and exactly
 one beat as separate services instead (see README.md).
@@ -85,6 +87,7 @@ class Command(BaseCommand):
         self.stop_timeout = stop_timeout
         self.output_lock = threading.Lock()
         self.stop_signal: int | None = None
+        self.child_env = self.environment(host, port)
         self.children = self.build_children(host, port)
 
         previous = {
@@ -125,12 +128,22 @@ class Command(BaseCommand):
             ),
         ]  # fmt: skip
 
-    def start(self, child: Child) -> None:
+    @staticmethod
+    def environment(host: str, port: int) -> dict[str, str]:
+        """The children's environment: ours, unbuffered, the settings module, and the
+        site's own address as HARBORMASTER_BASE_URL unless one is set."""
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": settings_module(),
         }
+        if not os.environ.get("HARBORMASTER_BASE_URL"):
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            env["HARBORMASTER_BASE_URL"] = f"http://{shown}:{port}"
+        return env
+
+    def start(self, child: Child) -> None:
+        env = self.child_env
         # Each child gets its own session, so a Ctrl-C in the terminal reaches only this
         # process, which then stops the children in order (a second SIGINT would turn the
         # worker's warm shutdown into a cold one).
@@ -215,6 +228,7 @@ class Command(BaseCommand):
             "runstack | Harbormaster is running (web, worker, beat).\n"
             f"runstack |   Admin: {url}\n"
             f"runstack |   Login: {login}\n"
+            f"runstack |   Links in pages: {self.child_env['HARBORMASTER_BASE_URL']}\n"
             "runstack | Press Ctrl-C to stop all three.\n"
         )
 

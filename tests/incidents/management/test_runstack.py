@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from incidents.management.commands.runstack import Command
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -120,7 +122,8 @@ def stack_base_env() -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL") and not k.startswith("DJANGO_SUPERUSER_")
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "HARBORMASTER_BASE_URL")
+        and not k.startswith("DJANGO_SUPERUSER_")
     }
     return env | {"DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONUNBUFFERED": "1"}
 
@@ -177,6 +180,7 @@ def test_runstack_serves_and_stops_web_worker_and_beat_on_ctrl_c(stack_env, star
     url = stack.wait_for(r"Admin: (http://\S+/admin/)", timeout=60)[1]
     assert url == f"http://localhost:{port}/admin/"
     stack.wait_for(r"Login: log in as admin\b", timeout=5)
+    stack.wait_for(rf"Links in pages: http://127\.0\.0\.1:{port}(?!\d)", timeout=5)
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert response.status == 200
@@ -190,6 +194,11 @@ def test_runstack_serves_and_stops_web_worker_and_beat_on_ctrl_c(stack_env, star
         for role in roles:
             roles[role] |= role in cmdline(pid)
     assert all(roles.values()), (roles, [cmdline(pid) for pid in children])
+    # Links in pages point at this stack, in the web, the worker and beat alike.
+    for pid in children:
+        if any(role in cmdline(pid) for role in roles):
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            assert f"HARBORMASTER_BASE_URL=http://127.0.0.1:{port}".encode() in environ
 
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0, stack.output()
@@ -218,3 +227,22 @@ def test_runstack_refuses_production_settings(settings):
     settings.SETTINGS_MODULE = "config.settings.production"
     with pytest.raises(CommandError, match="runstack is for local use"):
         call_command("runstack", stdout=StringIO())
+
+
+# --- the children's environment: HARBORMASTER_BASE_URL ----------------------------------
+def test_runstack_gives_its_children_its_own_address_as_base_url(monkeypatch):
+    monkeypatch.delenv("HARBORMASTER_BASE_URL", raising=False)
+    assert Command.environment("127.0.0.1", 8123)["HARBORMASTER_BASE_URL"] == (
+        "http://127.0.0.1:8123"
+    )
+    # Bound to every interface: the links still name an address a browser can open.
+    assert Command.environment("0.0.0.0", 9000)["HARBORMASTER_BASE_URL"] == (
+        "http://127.0.0.1:9000"
+    )
+
+
+def test_runstack_keeps_a_base_url_that_is_set(monkeypatch):
+    monkeypatch.setenv("HARBORMASTER_BASE_URL", "https://harbormaster.example.com")
+    env = Command.environment("127.0.0.1", 8123)
+    assert env["HARBORMASTER_BASE_URL"] == "https://harbormaster.example.com"
+    assert env["PYTHONUNBUFFERED"] == "1"
