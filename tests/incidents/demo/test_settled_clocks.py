@@ -33,7 +33,9 @@ def test_what_was_due_is_recorded_as_handled_without_paging(demo):
     settled = EscalationEvent.objects.all()
     assert settled.exists()
     assert all(event.targets == [] for event in settled)
-    notes = TimelineEntry.objects.filter(kind=TimelineKind.ESCALATION, text__contains="nobody paged")
+    notes = TimelineEntry.objects.filter(
+        kind=TimelineKind.ESCALATION, text__contains="nobody paged"
+    )
     assert notes.count() == settled.count()
     event = settled.first()
     assert "settled without paging" in event.history.first().history_change_reason
