@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ..choices import ServiceTier, StaffGroup
 from ..models import Service
+from .public_side import SERVICE_DISPLAY_NAMES
 
 DEMO_EMAIL_DOMAIN = "harborlist.example"
 
@@ -184,6 +185,7 @@ def ensure_services(users_by_name: dict | None = None) -> dict[str, Service]:
                 owning_team=spec.owning_team,
                 tier=spec.tier,
                 customer_facing=spec.customer_facing,
+                display_name=SERVICE_DISPLAY_NAMES.get(spec.name, ""),
                 owner=users_by_name.get(spec.owner),
             )
             service._change_reason = "Demo service catalogue"

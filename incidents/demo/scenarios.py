@@ -10,6 +10,9 @@ from ..choices import DetectionSource, IncidentType, ResponseRole, Severity, Sta
 # A scenario is one incident's story. Steps are (minutes after detection, actor, action, *args):
 #   ("ack",) · ("role", role, assignee) · ("status", to, {kwargs}) · ("note", text)
 #   ("tick", phase-or-section, count or None for all) · ("severity", new, reason)
+#   ("public", {public wording}) · ("publish", template kind, {sender fields}): the
+#   communications lead's customer-facing side (incidents.demo.public_side); customers
+#   only ever read the public wording, never the internal title, summary or notes.
 IC, TL, CL, SL = (
     ResponseRole.INCIDENT_COMMANDER,
     ResponseRole.TECHNICAL_LEAD,
@@ -17,6 +20,7 @@ IC, TL, CL, SL = (
     ResponseRole.SECURITY_LEAD,
 )
 DAY = 24 * 60
+STATUS_PAGE = "status.harborlist.example"
 
 DEMO_SCENARIOS = (
     {
@@ -59,11 +63,33 @@ DEMO_SCENARIOS = (
                 "payments-2025.10.7 (DB connection pool size read as 0 from the new config).",
             ),
             (
+                14,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Card payments failing at checkout",
+                    "public_summary": (
+                        "Payments for featured listings and berth-booking deposits cannot be "
+                        "completed at the moment. Cards are not charged for failed attempts."
+                    ),
+                    "public_impact": (
+                        "Sellers cannot upgrade listings to featured and buyers cannot pay "
+                        "berth-booking deposits. Browsing and enquiries work normally."
+                    ),
+                },
+            ),
+            (
                 15,
                 "clara.comms",
+                "publish",
+                "initial",
+                {"eta": "Next update within 30 minutes", "updates": STATUS_PAGE},
+            ),
+            (
+                16,
+                "clara.comms",
                 "note",
-                "Status page: 'Card payments failing — we are investigating'. Support macro "
-                "published for sellers asking about failed upgrades.",
+                "Support macro published for sellers asking about failed upgrades.",
             ),
             (
                 26,
@@ -73,6 +99,18 @@ DEMO_SCENARIOS = (
                 {"reason": "Rolled back to payments-2025.10.6"},
             ),
             (27, "tomas.techlead", "tick", "Immediate containment", 3),
+            (
+                29,
+                "clara.comms",
+                "publish",
+                "update",
+                {
+                    "progress": "We found the cause in a change made earlier today and "
+                    "reversed it. Payments are recovering.",
+                    "next_steps": "Watching payments closely and retrying deposits that failed.",
+                    "eta": "Full recovery expected within 30 minutes",
+                },
+            ),
             (
                 47,
                 "tomas.techlead",
@@ -94,6 +132,29 @@ DEMO_SCENARIOS = (
                 },
             ),
             (96, "tomas.techlead", "tick", "Resolution process", None),
+            (
+                97,
+                "clara.comms",
+                "public",
+                {
+                    "public_resolution": (
+                        "Card payments work normally again. Deposits that failed during the "
+                        "outage were retried automatically, and affected sellers were e-mailed."
+                    )
+                },
+            ),
+            (
+                98,
+                "clara.comms",
+                "publish",
+                "resolution",
+                {
+                    "root_cause": "A configuration change left our payment service unable "
+                    "to reach its database.",
+                    "prevention": "Configuration is now checked before a release goes live, "
+                    "and payment releases are load-tested first.",
+                },
+            ),
             (
                 5 * DAY,
                 "omar.commander",
@@ -184,6 +245,30 @@ DEMO_SCENARIOS = (
             (4, "sam.security", "role", IC, "omar.commander"),
             (5, "omar.commander", "status", Status.TRIAGED, {}),
             (8, "sam.security", "status", Status.INVESTIGATING, {}),
+            (9, "omar.commander", "role", CL, "clara.comms"),
+            (
+                14,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Listing search slow or failing to load",
+                    "public_summary": (
+                        "Listing search on the website is slow and sometimes fails to load "
+                        "because of unusually heavy traffic. We are filtering that traffic."
+                    ),
+                    "public_impact": (
+                        "Searches can take several seconds or time out. Listing pages, saved "
+                        "boats and enquiries work normally."
+                    ),
+                },
+            ),
+            (
+                15,
+                "clara.comms",
+                "publish",
+                "initial",
+                {"eta": "Next update within the hour", "updates": STATUS_PAGE},
+            ),
             (
                 35,
                 "sam.security",
@@ -208,6 +293,28 @@ DEMO_SCENARIOS = (
                         "Flood stopped after 4 h; WAF rule kept permanently with a higher "
                         "threshold. Search autoscaling limits raised."
                     )
+                },
+            ),
+            (
+                302,
+                "clara.comms",
+                "public",
+                {
+                    "public_resolution": (
+                        "Listing search is back to its normal speed. The protection we added "
+                        "against this kind of traffic stays in place."
+                    )
+                },
+            ),
+            (
+                303,
+                "clara.comms",
+                "publish",
+                "resolution",
+                {
+                    "root_cause": "Unusually heavy automated traffic to listing search.",
+                    "prevention": "Automated traffic to search is now filtered permanently, "
+                    "and search has more spare capacity.",
                 },
             ),
         ],
@@ -235,7 +342,31 @@ DEMO_SCENARIOS = (
                 "Web and mobile both affected; enquiries down 30 %",
             ),
             (26, "ines.commander", "role", IC, "ines.commander"),
+            (28, "ines.commander", "role", CL, "clara.comms"),
             (30, "priya.techlead", "status", Status.INVESTIGATING, {}),
+            (
+                38,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Search is slow on the website and apps",
+                    "public_summary": (
+                        "Listing search is slower than usual on the website and in the mobile "
+                        "apps. We are restoring capacity in our search system."
+                    ),
+                    "public_impact": (
+                        "Search results can take up to ten seconds to appear. Listing pages, "
+                        "saved boats and enquiries work normally."
+                    ),
+                },
+            ),
+            (
+                40,
+                "clara.comms",
+                "publish",
+                "initial",
+                {"eta": "Next update within the hour", "updates": STATUS_PAGE},
+            ),
             (
                 45,
                 "priya.techlead",
@@ -282,6 +413,30 @@ DEMO_SCENARIOS = (
                 {"reason": "Prices hidden behind 'price on request'; currency job paused"},
             ),
             (
+                38,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Some listing prices shown incorrectly",
+                    "public_summary": (
+                        "Prices on many boat listings were shown far higher than the price "
+                        "set by the seller. Affected prices show as “price on request” while "
+                        "we correct them."
+                    ),
+                    "public_impact": (
+                        "Buyers may see wrong prices or “price on request”, and price filters "
+                        "may leave out affected boats. Enquiries work normally."
+                    ),
+                },
+            ),
+            (
+                39,
+                "clara.comms",
+                "publish",
+                "initial",
+                {"eta": "Within a few hours", "updates": STATUS_PAGE},
+            ),
+            (
                 40,
                 "clara.comms",
                 "note",
@@ -300,11 +455,44 @@ DEMO_SCENARIOS = (
                 },
             ),
             (
+                242,
+                "clara.comms",
+                "public",
+                {
+                    "public_resolution": (
+                        "All listing prices are correct again and price filters work normally."
+                    )
+                },
+            ),
+            (
+                243,
+                "clara.comms",
+                "publish",
+                "resolution",
+                {
+                    "root_cause": "A nightly price update applied a currency conversion twice.",
+                    "prevention": "The conversion is now checked against real listings "
+                    "before every run.",
+                },
+            ),
+            (
                 600,
                 "priya.techlead",
                 "status",
                 Status.INVESTIGATING,
                 {"reason": "Recurrence: 1,140 dealer-feed imports overnight still 100x"},
+            ),
+            (
+                615,
+                "clara.comms",
+                "publish",
+                "update",
+                {
+                    "progress": "Some prices imported from dealer feeds overnight are wrong "
+                    "again; we have hidden those prices.",
+                    "next_steps": "Correcting the affected listings and fixing the import.",
+                    "eta": "Within a few hours",
+                },
             ),
             (
                 660,
@@ -323,6 +511,30 @@ DEMO_SCENARIOS = (
                         "Importer fixed to use the shared conversion; 1,140 listings "
                         "re-imported; price range check constraint added."
                     )
+                },
+            ),
+            (
+                842,
+                "clara.comms",
+                "public",
+                {
+                    "public_resolution": (
+                        "All listing prices, including those imported from dealer feeds, are "
+                        "correct again. Implausible prices are now stopped before they are "
+                        "published."
+                    )
+                },
+            ),
+            (
+                843,
+                "clara.comms",
+                "publish",
+                "resolution",
+                {
+                    "root_cause": "Dealer-feed imports used an older copy of the same "
+                    "currency conversion.",
+                    "prevention": "Every import now uses the shared conversion, and "
+                    "implausible prices are rejected.",
                 },
             ),
         ],
@@ -344,6 +556,19 @@ DEMO_SCENARIOS = (
             (50, "rita.responder", "role", TL, "tomas.techlead"),
             (60, "tomas.techlead", "status", Status.INVESTIGATING, {}),
             (
+                90,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Saved-search e-mails delayed",
+                    "public_summary": "Daily saved-search e-mails were not sent for about a day.",
+                    "public_impact": (
+                        "Subscribers did not receive their saved-search e-mails; search and "
+                        "listings work normally."
+                    ),
+                },
+            ),
+            (
                 95,
                 "tomas.techlead",
                 "note",
@@ -359,6 +584,17 @@ DEMO_SCENARIOS = (
                     "resolution_summary": (
                         "Hotfix 2025.11.4 deployed; missed digests re-sent to 61,300 "
                         "subscribers; template render test added to CI."
+                    )
+                },
+            ),
+            (
+                155,
+                "clara.comms",
+                "public",
+                {
+                    "public_resolution": (
+                        "The missed e-mails have been sent and saved-search e-mails are back on "
+                        "schedule."
                     )
                 },
             ),
@@ -382,6 +618,19 @@ DEMO_SCENARIOS = (
                 "li.responder",
                 "note",
                 "Unit preference is ignored when the listing was created by an EU dealer.",
+            ),
+            (
+                215,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Boat lengths shown in metres for some US visitors",
+                    "public_summary": (
+                        "Some listings from European dealers show boat length in metres even "
+                        "when feet are chosen."
+                    ),
+                    "public_impact": "Lengths are correct, only shown in the other unit.",
+                },
             ),
         ],
     },
@@ -408,6 +657,22 @@ DEMO_SCENARIOS = (
                 "full-size images decoded instead of thumbnails.",
             ),
             (100, "tomas.techlead", "tick", "investigation", 2),
+            (
+                105,
+                "clara.comms",
+                "public",
+                {
+                    "public_title": "Android app closes when viewing photos",
+                    "public_summary": (
+                        "The HarborList Android app (version 5.14) may close when opening the "
+                        "photo gallery of listings with many photos."
+                    ),
+                    "public_impact": (
+                        "Some Android users cannot browse every photo of a listing; the website "
+                        "and the iOS app work normally."
+                    ),
+                },
+            ),
         ],
     },
     {

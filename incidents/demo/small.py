@@ -17,6 +17,7 @@ from ..communications.services import clock_restart
 from ..escalation.services import escalations_settle
 from ..models import ChecklistItem, ContactPoint, Incident, OnCallShift, PositionHolder
 from .common import DEMO_USERS, ensure_demo_data_allowed, ensure_services, ensure_user
+from .public_side import PUBLIC_ACTIONS, play_public_step
 from .registry import run_before_close, run_clock_settlers, run_demo_loaders
 from .scenarios import DEMO_SCENARIOS
 
@@ -134,6 +135,8 @@ def _step(incident: Incident, action: str, args: list, *, user, users: dict, whe
         services.incident_change_severity(
             incident=incident, severity=new, user=user, reason=reason, now=when
         )
+    elif action in PUBLIC_ACTIONS:  # the public wording and external messages
+        play_public_step(incident, action, args, user=user, when=when)
     else:  # pragma: no cover - a typo in the scenarios above
         raise ValueError(f"Unknown demo action {action!r}")
 
