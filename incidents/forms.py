@@ -105,7 +105,8 @@ class TransitionForm(forms.Form):
 
 
 class AssignRoleForm(forms.ModelForm):
-    role = forms.ChoiceField(choices=ResponseRole.choices)
+    # The blank choice keeps an untouched extra row unchanged, so the page saves without it.
+    role = forms.ChoiceField(choices=[("", "---------"), *ResponseRole.choices])
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
     )

@@ -10,9 +10,15 @@ need not import them.
 
 Both are sent with sender=Incident and keyword arguments incident, from_status, to_status,
 user and now. Receivers must not swallow errors: these are sent with `send`, not
-`send_robust`."""
+`send_robust`.
+
+- `open_work_requested` asks what is still open on an incident (sent with sender=Incident
+  and keyword argument incident): each receiver returns a list of (kind, text) pairs, e.g.
+  ("Post-incident task", "Write the timeline, due 3 Mar"). Closing with open work needs a
+  reason; the incident page lists it."""
 
 from django.dispatch import Signal
 
 transition_requested = Signal()
 status_changed = Signal()
+open_work_requested = Signal()

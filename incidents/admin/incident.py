@@ -19,7 +19,6 @@ from .inlines import (
     OpenFilter,
     RoleHistoryInline,
     SlaFilter,
-    TimelineInline,
 )
 from .workflow import IncidentWorkflowMixin
 
@@ -126,14 +125,18 @@ class IncidentAdmin(IncidentWorkflowMixin, ReadOnlyHistoryAdmin):
                         "data_integrity_impact",
                         "security_implications",
                         "personal_data_involved",
-                    ]
+                    ],
+                    "classes": ["collapse"],
                 },
             ),
-            ("Containment", {"fields": ["contained_at"]}),
-            ("Resolution", {"fields": ["resolved_at", "resolution_summary"]}),
+            ("Containment", {"fields": ["contained_at"], "classes": ["collapse"]}),
+            (
+                "Resolution",
+                {"fields": ["resolved_at", "resolution_summary"], "classes": ["collapse"]},
+            ),
             (
                 "Closure",
-                {"fields": ["closed_at", "cancelled_at", "cancel_reason"]},
+                {"fields": ["closed_at", "cancelled_at", "cancel_reason"], "classes": ["collapse"]},
             ),
             ("Why", {"fields": ["change_reason", "loaded_version"]}),
         ]
@@ -141,13 +144,14 @@ class IncidentAdmin(IncidentWorkflowMixin, ReadOnlyHistoryAdmin):
     def get_inlines(self, request, obj):
         if obj is None:
             return []
+        # The checklist and the note are drawn first by the page's template; the
+        # timeline is one of its sections (admin.command.timeline_rows).
         return [
+            ChecklistInline,
+            AddNoteInline,
             RoleHistoryInline,
             AssignRoleInline,
             EscalationInline,
-            ChecklistInline,
-            AddNoteInline,
-            TimelineInline,
         ]
 
     def get_queryset(self, request):

@@ -9,6 +9,7 @@ from .. import domain
 from ..forms import AddNoteForm, AssignRoleForm, ChecklistItemForm
 from ..models import ChecklistItem, EscalationEvent, RoleAssignment, TimelineEntry
 from .base import AddOnlyInline, ReadOnlyInline
+from .command import position_labels
 
 
 # --- inlines -------------------------------------------------------------------------------
@@ -49,6 +50,7 @@ class TimelineInline(ReadOnlyInline):
 
 
 class AddNoteInline(AddOnlyInline):
+    page_section = "note"
     model = TimelineEntry
     form = AddNoteForm
     verbose_name = "note"
@@ -58,11 +60,16 @@ class AddNoteInline(AddOnlyInline):
 
 
 class ChecklistInline(admin.TabularInline):
+    """Rendered by phase, the current phase first and the others folded
+    (admin.command.checklist_groups)."""
+
+    page_section = "checklist"
+    template = "admin/incidents/incident/checklist_inline.html"
     model = ChecklistItem
     form = ChecklistItemForm
     verbose_name = "step"
-    verbose_name_plural = "Phase checklists"
-    fields = ["phase", "section", "text", "done", "done_at", "done_by"]
+    verbose_name_plural = "Checklist"
+    fields = ["phase", "done", "text", "section", "done_at", "done_by"]
     readonly_fields = ["phase", "section", "text", "done_at", "done_by"]
     extra = 0
     can_delete = False
@@ -82,7 +89,15 @@ class ChecklistInline(admin.TabularInline):
 class EscalationInline(ReadOnlyInline):
     model = EscalationEvent
     verbose_name_plural = "Escalations fired"
-    fields = ["level", "reason", "due_at", "fired_at", "positions", "targets"]
+    fields = ["level", "reason", "due_at", "fired_at", "paged_positions", "paged_people"]
+
+    @admin.display(description="Positions paged")
+    def paged_positions(self, obj):
+        return position_labels(obj.positions) or "—"
+
+    @admin.display(description="People paged")
+    def paged_people(self, obj):
+        return ", ".join(str(name) for name in obj.targets or ()) or "—"
 
 
 # --- filters -------------------------------------------------------------------------------

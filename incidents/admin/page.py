@@ -7,6 +7,12 @@ of the project add to its page through `incident_page`, from their AppConfig.rea
         fn(request, incident) -> (label, url), a list of them, or None. Buttons show in the
         page's object tools, sorted by `order` (then by registration): the incident's own
         buttons are 100, communications 200, post-mortems 300, compliance 400 and 500.
+    incident_page.add_panel(fn, order=300)
+        fn(request, incident) -> a section of the page: a rendered HTML fragment, a
+        (title, template name, context) triple rendered with the request, or None to show
+        nothing. Sections show below the incident's own (checklist 100, timeline 110,
+        communications 120, deliveries 130), sorted by `order`: compliance 400,
+        post-mortems 300.
     incident_page.add_urls(fn)
         fn(model_admin) -> URL patterns added to the incident admin's URLs (before its own).
     incident_page.add_bulk_action(fn, name=..., description=..., allowed=...)
@@ -19,7 +25,20 @@ Nothing here knows who contributes: incidents never import the apps built on the
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
 Button = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the incident page: `title` (may be empty when the fragment brings its
+    own heading) and the rendered `html`."""
+
+    title: str
+    html: SafeString
+    order: int
 
 
 @dataclass(frozen=True)
@@ -36,10 +55,16 @@ class IncidentPage:
     _buttons: list = field(default_factory=list)
     _urls: list = field(default_factory=list)
     _bulk_actions: list = field(default_factory=list)
+    _panels: list = field(default_factory=list)
 
     def add_button(self, fn: Callable, *, order: int) -> Callable:
         if all(existing is not fn for _, _, existing in self._buttons):
             self._buttons.append((order, len(self._buttons), fn))
+        return fn
+
+    def add_panel(self, fn: Callable, *, order: int) -> Callable:
+        if all(existing is not fn for _, _, existing in self._panels):
+            self._panels.append((order, len(self._panels), fn))
         return fn
 
     def add_urls(self, fn: Callable) -> Callable:
@@ -68,6 +93,20 @@ class IncidentPage:
             if made is None:
                 continue
             found.extend([made] if isinstance(made, tuple) else made)
+        return found
+
+    def panels(self, request, incident) -> list[Panel]:
+        found: list[Panel] = []
+        for order, _, fn in sorted(self._panels, key=lambda entry: entry[:2]):
+            made = fn(request, incident)
+            if made is None:
+                continue
+            if isinstance(made, tuple):
+                title, template, context = made
+                html = render_to_string(template, context, request=request)
+                found.append(Panel(str(title), mark_safe(html), order))
+            else:
+                found.append(Panel("", mark_safe(str(made)), order))
         return found
 
     def urls(self, model_admin) -> list:

@@ -9,14 +9,17 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
 from .. import domain, services
-from ..choices import Status
+from ..choices import ResponseRole, Status
 from ..forms import TransitionForm
 from ..kernel.errors import DomainError
 from ..selectors import incidents_visible_to
+from . import command
 from .page import incident_page
 
+ACKNOWLEDGE = "Acknowledge"
 TRANSITION_LABELS = {
     Status.TRIAGED: "Mark triaged",
     Status.INVESTIGATING: "Start investigating",
@@ -25,18 +28,64 @@ TRANSITION_LABELS = {
     Status.CLOSED: "Close",
     Status.CANCELLED: "Cancel (false alarm)",
 }
+# The moves forward, in lifecycle order: the first one offered is the primary next move.
+FORWARD_LABELS = frozenset(
+    label for status, label in TRANSITION_LABELS.items() if status != Status.CANCELLED
+)
 
 
 class IncidentWorkflowMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["incident_actions"] = self._actions_for(request, obj)
+            context.update(self._command_context(request, obj, context))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _command_context(self, request, obj, context) -> dict:
+        """The header band and the sections of the incident command page."""
+        now = timezone.now()
+        primary, own = self._split_primary(request, obj)
+        more = own + incident_page.buttons(request, obj)
+        checklist = []
+        for inline_admin_formset in context.get("inline_admin_formsets", []):
+            if getattr(inline_admin_formset.opts, "page_section", "") == "checklist":
+                checklist = command.checklist_groups(inline_admin_formset, obj.status)
+        deliveries, delivery_total = command.delivery_rows(obj)
+        may_take_roles = (
+            self.has_change_permission(request, obj)
+            and request.user.has_perm("incidents.add_roleassignment")
+            and obj.status not in domain.FINAL_STATUSES
+        )
+        return {
+            "incident_actions": ([primary] if primary else []) + more,
+            "primary_action": primary,
+            "primary_is_acknowledge": primary is not None and primary[0] == ACKNOWLEDGE,
+            "more_actions": more,
+            "sla": command.sla_for(obj, now),
+            "sla_breached_at": command.when(obj.sla_breached_at),
+            "roles": command.role_slots(obj, request.user),
+            "may_take_roles": may_take_roles,
+            "next_escalation": command.next_escalation(obj, now),
+            "checklist_groups": checklist,
+            "timeline_rows": command.timeline_rows(obj),
+            "communication_rows": command.communication_rows(obj),
+            "delivery_rows": deliveries,
+            "delivery_total": delivery_total,
+            "panels": incident_page.panels(request, obj),
+        }
 
     def _actions_for(self, request, obj):
         """The incident's own buttons (for those who may change it), then every other
         contribution registered on incident_page, in its order."""
         return self._own_actions(request, obj) + incident_page.buttons(request, obj)
+
+    def _split_primary(self, request, obj):
+        """The primary next move (acknowledge, else the next step forward) and the rest of
+        the incident's own moves."""
+        own = self._own_actions(request, obj)
+        for index, (label, _url) in enumerate(own):
+            if label == ACKNOWLEDGE or label in FORWARD_LABELS:
+                return own[index], own[:index] + own[index + 1 :]
+        return None, own
 
     def _own_actions(self, request, obj):
         if not self.has_change_permission(request, obj):
@@ -44,7 +93,7 @@ class IncidentWorkflowMixin:
         actions = []
         if obj.acknowledged_at is None and obj.status in domain.OPEN_STATUSES:
             actions.append(
-                ("Acknowledge", reverse("admin:incidents_incident_acknowledge", args=[obj.pk]))
+                (ACKNOWLEDGE, reverse("admin:incidents_incident_acknowledge", args=[obj.pk]))
             )
         for status in domain.allowed_transitions(obj.status):
             label = TRANSITION_LABELS.get(status, status)
@@ -67,6 +116,11 @@ class IncidentWorkflowMixin:
                 "<int:object_id>/acknowledge/",
                 self.admin_site.admin_view(self.acknowledge_view),
                 name="incidents_incident_acknowledge",
+            ),
+            path(
+                "<int:object_id>/assign-me/<str:role>/",
+                self.admin_site.admin_view(self.assign_me_view),
+                name="incidents_incident_assign_me",
             ),
         ]
         return incident_page.urls(self) + custom + super().get_urls()
@@ -100,6 +154,12 @@ class IncidentWorkflowMixin:
             from_status=obj.status,
         )
         allowed = to_status in domain.allowed_transitions(obj.status)
+        open_work = services.incident_open_work(obj) if to_status == Status.CLOSED else []
+        if open_work and "reason" in form.fields:
+            form.fields["reason"].label = "Why close with this work still open"
+            form.fields[
+                "reason"
+            ].help_text = "Required: kept in the incident's history and timeline."
         if request.method == "POST" and allowed and form.is_valid():
             try:
                 with transaction.atomic():
@@ -134,6 +194,7 @@ class IncidentWorkflowMixin:
             "to_status": Status(to_status),
             "allowed": allowed,
             "refusal": refusal,
+            "open_work": open_work,
             "change_url": self._change_url(obj),
         }
         status = 409 if not allowed else (400 if request.method == "POST" else 200)
@@ -159,6 +220,26 @@ class IncidentWorkflowMixin:
             "change_url": self._change_url(obj),
         }
         return TemplateResponse(request, "admin/incidents/incident/acknowledge.html", context)
+
+    def assign_me_view(self, request, object_id, role):
+        """Take a response role in one click (a POST from the page's header band)."""
+        obj = self._get_for_action(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(obj))
+        if not request.user.has_perm("incidents.add_roleassignment"):
+            raise PermissionDenied
+        if role not in ResponseRole.values:
+            raise Http404("Unknown role.")
+        try:
+            services.incident_assign_role(
+                incident=obj, role=role, assignee=request.user, user=request.user
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            label = ResponseRole(role).label
+            self.message_user(request, f"You are the {label} of {obj.reference}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(obj))
 
     @admin.action(description="Acknowledge selected incidents", permissions=["change"])
     def acknowledge_selected(self, request, queryset):

@@ -307,7 +307,10 @@ class TransitionSerializer(StrictSerializer):
     to = serializers.ChoiceField(choices=Status.choices, help_text="The status to move to.")
     resolution_summary = _text(help_text="Required when `to` is `resolved`.")
     cancel_reason = _text(help_text="Required when `to` is `cancelled` (e.g. false alarm).")
-    reason = _text(help_text="Required to reopen (resolved → investigating); a note otherwise.")
+    reason = _text(
+        help_text="Required to reopen (resolved → investigating) and to close with open "
+        "work; a note otherwise."
+    )
 
 
 class NoteSerializer(StrictSerializer):

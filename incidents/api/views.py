@@ -225,8 +225,11 @@ class IncidentViewSet(
         description=(
             "`to` is the status to move to. Resolving needs `resolution_summary`, cancelling "
             "(a false alarm) needs `cancel_reason`, reopening a resolved incident "
-            "(`resolved` → `investigating`) needs `reason`. A move the lifecycle does not "
-            "allow is a 409 naming the allowed moves."
+            "(`resolved` → `investigating`) needs `reason`. Closing while work is still "
+            "open (unticked checklist steps, post-incident tasks, action items) needs "
+            "`reason`, kept in the history and the timeline (400 without it); closing with "
+            "a pending regulatory notification is refused (409). A move the lifecycle does "
+            "not allow is a 409 naming the allowed moves."
         ),
         request=TransitionSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -240,6 +243,11 @@ class IncidentViewSet(
                 "Cancel a false alarm",
                 request_only=True,
                 value={"to": "cancelled", "cancel_reason": "False alarm: synthetic check"},
+            ),
+            OpenApiExample(
+                "Close with open work",
+                request_only=True,
+                value={"to": "closed", "reason": "Remaining tasks tracked in OPS-412"},
             ),
             OpenApiExample(
                 "Missing resolution summary",

@@ -22,6 +22,7 @@ from .incidents import (
     incident_add_note,
     incident_change_severity,
     incident_create,
+    incident_open_work,
     incident_transition,
     incident_update,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "incident_assign_role",
     "incident_change_severity",
     "incident_create",
+    "incident_open_work",
     "incident_relieve_role",
     "incident_roles_set",
     "incident_transition",

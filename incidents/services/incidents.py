@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 
 from .. import domain, signals_lifecycle
-from ..choices import DetectionSource, IncidentType, Severity, TimelineKind
+from ..choices import DetectionSource, IncidentType, Phase, Severity, Status, TimelineKind
 from ..communications.services import clock_follow_status
 from ..domain import ConcurrentModification
 from ..escalation.services import (
@@ -21,6 +21,7 @@ from ..escalation.services import (
 from ..kernel.errors import DomainError
 from ..kernel.history import history_m2m_set, history_save
 from ..models import (
+    ChecklistItem,
     Incident,
     Service,
     SeverityPolicy,
@@ -321,18 +322,61 @@ def incident_transition(
     )
     hook = dict(incident=locked, from_status=plan.from_status, to_status=to_status, user=user)
     signals_lifecycle.transition_requested.send(sender=Incident, now=now, **hook)
+    summary = plan.summary
+    if to_status == Status.CLOSED:
+        summary = _closing_summary(locked, plan.summary, reason)
     for name, value in plan.changes.items():
         setattr(locked, name, value)
     locked.version += 1
     escalation_reschedule(locked, now=now)
-    history_save(locked, user=user, reason=plan.summary)
-    timeline_write(locked, kind=TimelineKind.STATUS_CHANGE, text=plan.summary, user=user, at=now)
+    history_save(locked, user=user, reason=summary)
+    timeline_write(locked, kind=TimelineKind.STATUS_CHANGE, text=summary, user=user, at=now)
     checklists_open(locked, plan.phases_due, user=user, now=now)
     clock_follow_status(
         locked, from_status=plan.from_status, to_status=to_status, user=user, now=now
     )
     signals_lifecycle.status_changed.send(sender=Incident, now=now, **hook)
     return locked
+
+
+def incident_open_work(incident: Incident) -> list[tuple[str, str]]:
+    """What is still open on the incident, as (kind, text) pairs: its unticked checklist
+    steps, then what other apps answer to signals_lifecycle.open_work_requested
+    (post-incident tasks, action items, regulatory notifications)."""
+    phases = dict(Phase.choices)
+    work = [
+        ("Checklist step", f"{phases.get(phase, phase)}: {text}")
+        for phase, text in ChecklistItem.objects.filter(
+            incident=incident, done_at__isnull=True
+        ).values_list("phase", "text")
+    ]
+    responses = signals_lifecycle.open_work_requested.send(sender=Incident, incident=incident)
+    for _receiver, answer in responses:
+        work.extend(answer or ())
+    return work
+
+
+def _closing_summary(incident: Incident, summary: str, reason: str) -> str:
+    """Closing with open work needs a reason, kept in the history and the timeline."""
+    work = incident_open_work(incident)
+    if not work:
+        return summary
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            f"{incident.reference} still has {len(work)} open item(s) "
+            f"({_count_by_kind(work)}): say why it is closed anyway.",
+            field="reason",
+        )
+    # plan.summary already carries the reason as its detail.
+    return f"{summary} (closed with {len(work)} open item(s): {_count_by_kind(work)})"
+
+
+def _count_by_kind(work: list[tuple[str, str]]) -> str:
+    counts: dict[str, int] = {}
+    for kind, _text in work:
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{count} × {kind.lower()}" for kind, count in counts.items())
 
 
 @transaction.atomic

@@ -170,9 +170,10 @@ def test_p0_from_report_to_close(client):
         assert "- **Duration:** 1h 6m" in md.content.decode()
         assert "Add payments to the canary — owner: dev.dana, due 2026-12-10" in md.content.decode()
 
-        # Close.
+        # Close (the unticked steps and open tasks need a reason).
         close = client.post(
-            reverse("admin:incidents_incident_transition", args=[incident.pk, Status.CLOSED]), {}
+            reverse("admin:incidents_incident_transition", args=[incident.pk, Status.CLOSED]),
+            {"reason": "Open work tracked in OPS-1"},
         )
         assert close.status_code == 302
         assert client.get(change).status_code == 200

@@ -104,7 +104,9 @@ def test_no_postmortem_when_the_policy_does_not_require_one(now):
     resolve(incident, now)
     assert not PostMortem.objects.filter(incident=incident).exists()
     assert PostIncidentTask.objects.filter(incident=incident).count() == 10
-    services.incident_transition(incident=incident, to_status=Status.CLOSED, user=None, now=now)
+    services.incident_transition(
+        incident=incident, to_status=Status.CLOSED, user=None, now=now, reason="Open work tracked in OPS-1"
+    )
 
 
 # --- closing refused --------------------------------------------------------------------
@@ -112,11 +114,15 @@ def test_closing_is_refused_until_the_postmortem_is_published(now, approver):
     incident = open_incident(now)
     resolve(incident, now)
     with pytest.raises(DomainError, match="published post-mortem"):
-        services.incident_transition(incident=incident, to_status=Status.CLOSED, user=None)
+        services.incident_transition(
+            incident=incident, to_status=Status.CLOSED, user=None, reason="Open work tracked in OPS-1"
+        )
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
     fill_and_publish(incident.postmortem, user=None, approver=approver, now=now)
-    services.incident_transition(incident=incident, to_status=Status.CLOSED, user=None)
+    services.incident_transition(
+        incident=incident, to_status=Status.CLOSED, user=None, reason="Open work tracked in OPS-1"
+    )
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
 

@@ -257,10 +257,12 @@ def test_whole_lifecycle_through_the_admin_buttons(admin_client, admin_user):
         ("investigating", {}),
         ("contained", {}),
         ("resolved", {"resolution_summary": "Rolled back release 4.2.1"}),
-        ("closed", {}),
+        ("closed", {"reason": "Open steps tracked in OPS-1"}),
     ]:
         if to_status == "closed":  # P1: closing needs the published post-mortem
             publish_postmortem(incident, user=admin_user)
+            # Closing with open work lists it and needs the reason.
+            assert admin_client.post(transition_url(incident, to_status), {}).status_code == 400
         assert admin_client.get(transition_url(incident, to_status)).status_code == 200
         response = admin_client.post(transition_url(incident, to_status), extra)
         assert response.status_code == 302, response.content.decode()

@@ -15,6 +15,13 @@ from tests.incidents.builders import UserFactory
 pytestmark = pytest.mark.django_db
 
 BUTTON = re.compile(r'<a href="([^"]+)" class="incident-action">([^<]+)</a>')
+PRIMARY_POST = re.compile(
+    r'<form method="post" action="([^"]+)" class="band-form">.*?id="band-primary">([^<]+)</button>',
+    re.S,
+)
+PRIMARY_LINK = re.compile(
+    r'<a href="([^"]+)" class="band-primary incident-primary"[^>]*>([^<]+)</a>'
+)
 
 
 @pytest.fixture
@@ -45,9 +52,12 @@ def breach(superuser_client):
 
 
 def buttons(client, incident):
+    """The primary move in the header band, then the menu's actions (History aside)."""
     response = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
     assert response.status_code == 200
-    return [(label, url) for url, label in BUTTON.findall(response.content.decode())]
+    html = response.content.decode()
+    primary = PRIMARY_POST.findall(html) or PRIMARY_LINK.findall(html)
+    return [(label, url) for url, label in primary + BUTTON.findall(html)]
 
 
 def test_every_app_contributes_its_buttons_in_order(superuser_client, breach):
@@ -72,6 +82,8 @@ def test_every_button_opens_its_page(superuser_client, breach):
     client, _ = superuser_client
     incident, _, _ = breach
     for label, url in buttons(client, incident):
+        if label == "Acknowledge":
+            continue  # a POST from the band; its page is tested in test_incident.py
         response = client.get(url)
         assert response.status_code == 200, label
         if response.streaming:

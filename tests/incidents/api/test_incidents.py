@@ -438,7 +438,9 @@ def test_patch_severity_of_a_closed_incident_is_refused(client, outage):
         incident=outage, to_status=Status.RESOLVED, user=None, resolution_summary="fixed"
     )
     publish_postmortem(outage)  # P1: closing needs the published post-mortem
-    services.incident_transition(incident=outage, to_status=Status.CLOSED, user=None)
+    services.incident_transition(
+        incident=outage, to_status=Status.CLOSED, user=None, reason="Open work tracked in OPS-1"
+    )
     outage.refresh_from_db()
     response = client.patch(
         detail_url(outage.reference), {"version": outage.version, "severity": "P3"}

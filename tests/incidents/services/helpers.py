@@ -105,5 +105,7 @@ def walk(incident, user, *statuses, start=T0, step=timedelta(minutes=10)):
             now=at,
             resolution_summary="Rolled back release 812" if status == "resolved" else "",
             cancel_reason="False alarm" if status == "cancelled" else "",
+            # Closing with open work (unticked steps, post-incident tasks) needs a reason.
+            reason="Open work tracked in OPS-1" if status == "closed" else "",
         )
     return incident

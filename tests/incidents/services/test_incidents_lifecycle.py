@@ -55,6 +55,7 @@ def test_full_lifecycle_stamps_each_status_once(alice, bob):
             user=user,
             now=at,
             resolution_summary="Rolled back release 812" if status == "resolved" else "",
+            reason="Open work tracked in OPS-1" if status == "closed" else "",
         )
     incident.refresh_from_db()
     assert incident.status == "closed"
@@ -75,7 +76,8 @@ def test_full_lifecycle_stamps_each_status_once(alice, bob):
         "Status triaged → investigating",
         "Status investigating → contained",
         "Status contained → resolved: Rolled back release 812",
-        "Status resolved → closed",
+        "Status resolved → closed: Open work tracked in OPS-1 (closed with 40 open item(s): "
+        "30 × checklist step, 10 × post-incident task)",
     ]
     status_entries = timeline(incident, "status_change")
     assert [e.at for e in status_entries] == times

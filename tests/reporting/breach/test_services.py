@@ -378,7 +378,7 @@ def _close(incident, user, now):
             now=now,
         )
     return incident_services.incident_transition(
-        incident=incident, to_status=Status.CLOSED, user=user, now=now
+        incident=incident, to_status=Status.CLOSED, user=user, now=now, reason="Open work tracked in OPS-1"
     )
 
 
