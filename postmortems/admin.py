@@ -1,6 +1,7 @@
 """Admin for post-mortems (edit, submit, publish, export), their action items (one list
 across every post-mortem) and the post-incident checklists. Writes go through services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -303,8 +304,24 @@ class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
         )
 
 
+class PostIncidentTaskForm(forms.ModelForm):
+    """Only "Done" is edited here; services.task_set_done stamps who and when."""
+
+    done = forms.BooleanField(required=False, label="Done")
+
+    class Meta:
+        model = PostIncidentTask
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "done" in self.fields:
+            self.fields["done"].initial = bool(self.instance.pk and self.instance.is_done)
+
+
 @admin.register(PostIncidentTask)
 class PostIncidentTaskAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
+    form = PostIncidentTaskForm
     list_display = ["text", "incident", "stage", "due_at", "done_at", "owner"]
     list_filter = ["stage", ("done_at", admin.EmptyFieldListFilter), "incident__severity"]
     search_fields = ["text", "incident__reference"]
@@ -318,16 +335,6 @@ class PostIncidentTaskAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        from django import forms
-
-        form = super().get_form(request, obj, change, fields=[], **kwargs)
-
-        class TaskForm(form):
-            done = forms.BooleanField(required=False, initial=bool(obj and obj.is_done))
-
-        return TaskForm
 
     def save_model(self, request, obj, form, change):
         services.task_set_done(task=obj.pk, done=form.cleaned_data["done"], user=request.user)

@@ -22,10 +22,16 @@ class ReportingConfig(AppConfig):
 
         incident_page.register()
 
-        from incidents.demo.registry import register_demo_loader
+        from .dashboard import home
+
+        home.register()  # the staff home's reporting panel and links
+
+        from incidents.demo.registry import register_clock_settler, register_demo_loader
 
         from .preparedness.demo import load_demo_preparedness
+        from .preparedness.reminders import demo_reminders_settle
 
         register_demo_loader("reporting.preparedness", load_demo_preparedness)
+        register_clock_settler("reporting.preparedness", demo_reminders_settle)
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="reporting.after_migrate")

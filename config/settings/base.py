@@ -31,7 +31,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +45,9 @@ INSTALLED_APPS = [
     "incidents",
     "postmortems",
     "reporting",
+    # The admin with Harbormaster's site (the staff home); after the apps so that their
+    # admin/ templates (incidents/templates/admin/index.html) take precedence.
+    "incidents.admin_config.HarbormasterAdminConfig",
 ]
 
 MIDDLEWARE = [

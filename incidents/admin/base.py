@@ -105,6 +105,12 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         self._require_visible(request, object_id)
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            # Rows stored once and never changed (alerts, audit seals) keep no simple-history
+            # records: their history is Django's log of admin actions.
+            response = admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+            response.template_name = "admin/object_history.html"
+            return response
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -3,7 +3,7 @@ reporting.kpis.selectors and the preparedness numbers from reporting.preparednes
 (the same functions the API uses); this module composes them and adds the breach and
 notification aggregates of the quarterly report."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -14,6 +14,7 @@ from ..breach.choices import ObligationStatus
 from ..breach.models import BreachAssessment, NotificationObligation
 from ..kpis.domain import periods_between
 from ..kpis.selectors import kpi_breakdown, kpi_frequency, kpi_incidents, kpi_summary
+from ..preparedness.models import ContactVerification, ProcedureReview
 from . import domain
 
 
@@ -130,3 +131,31 @@ def breach_rows(breaches: QuerySet) -> list:
         )
         .order_by(Coalesce("awareness_at", "created_at"), "pk")
     )
+
+
+# --- the staff home (reporting.dashboard.home) ---------------------------------------------
+def obligations_needing_attention(user, *, now: datetime, within: timedelta, limit: int = 10):
+    """Pending regulatory notifications of incidents `user` may see that are overdue or due
+    within `within`, earliest first."""
+    return (
+        NotificationObligation.objects.filter(
+            status=ObligationStatus.PENDING,
+            due_at__lte=now + within,
+            assessment__incident__in=incidents_visible_to(user).values("pk"),
+        )
+        .select_related("assessment__incident", "stage__regime")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+def overdue_reviews(*, today: date) -> QuerySet[ProcedureReview]:
+    return ProcedureReview.objects.filter(completed_at__isnull=True, due_on__lt=today).order_by(
+        "due_on"
+    )
+
+
+def overdue_contact_verifications(user, *, today: date, see_all: bool):
+    rows = ContactVerification.objects.filter(verified_at__isnull=True, due_on__lt=today)
+    if not see_all:
+        rows = rows.filter(user=user)
+    return rows.select_related("user").order_by("due_on", "user_id")

@@ -8,10 +8,6 @@ from . import views
 
 app_name = "kpis"
 
-# django.contrib.admin precedes our apps in INSTALLED_APPS, so an app's admin/index.html is
-# never found; the site uses ours instead (it extends the stock index and adds "Reports").
-admin.site.index_template = "reporting/dashboard/admin_index.html"
-
 urlpatterns = [
     path("", admin.site.admin_view(views.dashboard_view), name="dashboard"),
     path("quarterly/", admin.site.admin_view(views.quarterly_report_view), name="quarterly"),

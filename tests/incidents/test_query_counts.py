@@ -12,6 +12,7 @@ def test_incident_pages_and_endpoints_stay_within_their_query_counts(demo_admin,
         "admin incident change page",
         lambda: demo_admin.get(f"/admin/incidents/incident/{incident.pk}/change/"),
     )
+    query_budget.measure("admin index", lambda: demo_admin.get("/admin/"))
     query_budget.measure("status page", lambda: demo_admin.get("/status/"))
     query_budget.measure("status feed", lambda: demo_admin.get("/status/feed.atom"))
     api = {

@@ -133,7 +133,7 @@ def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page
     # The admin index links here.
     page.goto(f"{live_url}/admin/")
     with page.expect_navigation():
-        page.click("#reports-module >> text=KPI dashboard")
+        page.click("#section-comply >> text=KPI dashboard")
     page.wait_for_function(
         "() => window.Chart !== undefined"
         " && Chart.getChart(document.querySelector('#chart-sla')) !== undefined"

@@ -1,0 +1,1 @@
+"""The staff home (the admin index): what needs a person's attention now."""
