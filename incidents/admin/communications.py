@@ -355,5 +355,27 @@ def communicate_view(model_admin, request, object_id):
     )
 
 
+def public_wording_panel(request, incident):
+    """The incident page's read-only "Public wording" section, with a link to edit it on
+    the Send communication page."""
+    rows = [
+        (label, getattr(incident, name).strip())
+        for name, label in comms_domain.PUBLIC_FIELDS.items()
+    ]
+    edit_url = ""
+    if request.user.has_perm("incidents.add_communication"):
+        edit_url = (
+            reverse("admin:incidents_incident_communicate", args=[incident.pk]) + "#public-wording"
+        )
+    context = {
+        "rows": rows,
+        "written": any(text for _, text in rows),
+        "edit_url": edit_url,
+        "editable": may_edit_public_wording(request.user),
+    }
+    return ("Public wording", "admin/incidents/incident/public_wording_panel.html", context)
+
+
 incident_page.add_button(send_button, order=200)
 incident_page.add_urls(send_urls)
+incident_page.add_panel(public_wording_panel, order=150)
