@@ -63,7 +63,15 @@ def test_p0_from_report_to_close(client):
         ):
             services.incident_assign_role(incident=incident, role=role, assignee=person, user=admin)
 
-        # Initial notification, external, on the status page.
+        # The communications lead writes the customer-facing wording, then the initial
+        # notification goes out externally, on the status page.
+        services.incident_update(
+            incident=incident,
+            user=comms,
+            public_title="Card payments failing",
+            public_summary="Some card payments fail at checkout; we are on it.",
+            public_impact="Customers may be unable to pay by card.",
+        )
         communicate = reverse("admin:incidents_incident_communicate", args=[incident.pk])
         sent = client.post(
             communicate,
