@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from incidents.api.errors import api_catch_all
 from incidents.api.urls import urlpatterns as incident_api
 from postmortems.api.urls import urlpatterns as postmortem_api
 from reporting.api_urls import urlpatterns as reporting_api
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/v1/ingest/", include("incidents.api.ingest_urls")),
     # Each app serves its own API; one namespace "api" for all of them.
     path("api/v1/", include((incident_api + postmortem_api + reporting_api, "api"))),
+    # Anything else under /api/: 404 in the API's JSON shape, with DEBUG on too.
+    re_path(r"^api/", api_catch_all),
 ]
 
 # Under /api/ these answer in the API's JSON error shape; elsewhere Django's pages.

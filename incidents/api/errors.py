@@ -7,7 +7,9 @@ a DRF view (unknown routes, crashes)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -117,8 +119,31 @@ def handler403(request, exception=None):
 
 def handler404(request, exception=None):
     if _is_api(request):
+        if isinstance(exception, Resolver404):
+            return api_not_found(request)
         return error_response("Not found.", 404)
     return defaults.page_not_found(request, exception)
+
+
+def api_not_found(request, *args, **kwargs):
+    """The last URL pattern under /api/ (config/urls.py): an unknown endpoint answers 404
+    in the contract shape even with DEBUG on (where handler404 is not used)."""
+    return error_response(f"No API endpoint at {request.path}.", 404)
+
+
+def _api_catch_all(request, *args, **kwargs):
+    # Keep CommonMiddleware's APPEND_SLASH redirect for a known endpoint typed without "/".
+    if settings.APPEND_SLASH and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_catch_all:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return api_not_found(request)
+
+
+api_catch_all = _api_catch_all
 
 
 def handler500(request):
@@ -129,6 +154,8 @@ def handler500(request):
 
 __all__ = [
     "ApiError",
+    "api_catch_all",
+    "api_not_found",
     "Conflict",
     "domain_error_to_api",
     "exception_handler",

@@ -113,7 +113,7 @@ def quarterly_report_view(request):
     now = timezone.now()
     data = request.GET.copy()
     if not data.get("quarter"):
-        data["quarter"] = last_complete_quarter(now)
+        data["quarter"] = quarter_of(now)  # the running quarter; earlier ones by choice
     form = QuarterForm(data)
     context = {
         **admin.site.each_context(request),

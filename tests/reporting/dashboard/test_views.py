@@ -686,12 +686,12 @@ def test_bad_quarter_is_a_form_error(client, responder, quarter):
 
 
 @pytest.mark.django_db
-def test_quarterly_report_defaults_to_the_last_complete_quarter(client, responder):
+def test_quarterly_report_opens_on_the_current_quarter(client, responder):
     client.force_login(responder)
     with time_machine.travel(datetime(2026, 11, 28, 12, 0, tzinfo=UTC), tick=False):
         response = client.get(QUARTERLY)
-    assert response.context["quarter"] == "2026-Q3"
-    assert 'value="2026-Q3"' in response.content.decode()
+    assert response.context["quarter"] == "2026-Q4"
+    assert 'value="2026-Q4"' in response.content.decode()
 
 
 @pytest.mark.django_db
