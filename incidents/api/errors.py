@@ -6,8 +6,8 @@ a DRF view (unknown routes, crashes)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -154,9 +154,9 @@ def handler500(request):
 
 __all__ = [
     "ApiError",
+    "Conflict",
     "api_catch_all",
     "api_not_found",
-    "Conflict",
     "domain_error_to_api",
     "exception_handler",
     "handler400",
