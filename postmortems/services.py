@@ -380,3 +380,60 @@ def reminders_sweep(*, now: datetime | None = None, limit: int = 200) -> dict[st
             if item is not None and _remind_action(item, now):
                 counts["action_items"] += 1
     return counts
+
+
+DEMO_SETTLED_REASON = "Demo data: settled without sending"
+
+
+def reminders_settle(
+    *, now: datetime, reason: str = DEMO_SETTLED_REASON, limit: int = 10_000
+) -> dict[str, int]:
+    """Demo load: checklist steps and action items whose reminder is already past are
+    recorded as reminded without sending anything, their clocks moved on exactly as the
+    sweep would (history says why), so the first beat run pages nobody about them."""
+    counts = {"tasks": 0, "action_items": 0}
+    for pk in _due_rows(PostIncidentTask, now, limit):
+        with transaction.atomic():
+            task = _claim(PostIncidentTask, pk, now)
+            if task is None:
+                continue
+            if task.is_done:
+                task.next_reminder_at = None
+            else:
+                kind = domain.reminder_kind(
+                    reminders_sent=task.reminders_sent, due_at=task.due_at, now=now
+                )
+                task.reminders_sent = 2 if kind == domain.OVERDUE else 1
+                task.next_reminder_at = domain.after_reminder(
+                    reminders_sent=task.reminders_sent, due_at=task.due_at
+                )
+                counts["tasks"] += 1
+            history_save(task, user=None, reason=reason)
+    for pk in _due_rows(ActionItem, now, limit):
+        with transaction.atomic():
+            item = _claim(ActionItem, pk, now)
+            if item is None:
+                continue
+            if not item.is_open:
+                item.next_reminder_at = None
+            else:
+                deadline = domain.action_item_deadline(item.due_date)
+                kind = domain.reminder_kind(
+                    reminders_sent=item.reminders_sent, due_at=deadline, now=now
+                )
+                item.reminders_sent = 2 if kind == domain.OVERDUE else 1
+                item.next_reminder_at = domain.after_reminder(
+                    reminders_sent=item.reminders_sent, due_at=deadline
+                )
+                counts["action_items"] += 1
+            history_save(item, user=None, reason=reason)
+    return counts
+
+
+def demo_reminders_settle(*, now: datetime) -> str:
+    """The demo's clock settler (incidents.demo.registry.register_clock_settler)."""
+    counts = reminders_settle(now=now)
+    return (
+        f"{counts['tasks']} post-incident step reminder(s) and {counts['action_items']} "
+        "action item reminder(s) marked as sent"
+    )

@@ -24,12 +24,13 @@ def _owners_or_commanders(*people) -> list:
     return owners or group_members(StaffGroup.INCIDENT_COMMANDER)
 
 
-def _remind_review(review: ProcedureReview, now: datetime) -> bool:
+def _remind_review(review: ProcedureReview, now: datetime, settle: str = "") -> bool:
     plan = domain.duty_reminder_plan(due_on=review.due_on, stop_on=review_stop_on(review))
     return _send_stage(
         review,
         plan,
         now,
+        settle=settle,
         key=f"preparedness:review:{review.pk}:{review.due_on.isoformat()}",
         people=lambda: _owners_or_commanders(review.reviewer),
         subject=lambda r: f"Procedure review {review.quarter} {r.label}",
@@ -41,13 +42,14 @@ def _remind_review(review: ProcedureReview, now: datetime) -> bool:
     )
 
 
-def _remind_drill(drill: Drill, now: datetime) -> bool:
+def _remind_drill(drill: Drill, now: datetime, settle: str = "") -> bool:
     due_on = domain.today_utc(drill.scheduled_for)
     plan = domain.duty_reminder_plan(due_on=due_on, stop_on=drill_stop_on(drill))
     return _send_stage(
         drill,
         plan,
         now,
+        settle=settle,
         key=f"preparedness:drill:{drill.pk}:{drill.scheduled_for:%Y%m%dT%H%M}",
         people=lambda: _owners_or_commanders(drill.facilitator),
         subject=lambda r: (
@@ -69,13 +71,16 @@ def _remind_drill(drill: Drill, now: datetime) -> bool:
     )
 
 
-def _remind_verification(verification: ContactVerification, now: datetime) -> bool:
+def _remind_verification(
+    verification: ContactVerification, now: datetime, settle: str = ""
+) -> bool:
     stop_on = domain.quarter_bounds(verification.quarter)[1].date()
     plan = domain.duty_reminder_plan(due_on=verification.due_on, stop_on=stop_on)
     return _send_stage(
         verification,
         plan,
         now,
+        settle=settle,
         key=f"preparedness:contact:{verification.pk}:{verification.due_on.isoformat()}",
         people=lambda: [verification.user] if verification.user.is_active else [],
         subject=lambda r: (
@@ -89,12 +94,13 @@ def _remind_verification(verification: ContactVerification, now: datetime) -> bo
     )
 
 
-def _remind_training(record: TrainingRecord, now: datetime) -> bool:
+def _remind_training(record: TrainingRecord, now: datetime, settle: str = "") -> bool:
     plan = domain.training_reminder_plan(expires_on=record.expires_on)
     return _send_stage(
         record,
         plan,
         now,
+        settle=settle,
         key=f"preparedness:training:{record.pk}:{record.expires_on.isoformat()}",
         people=lambda: [record.user] if record.user.is_active else [],
         subject=lambda r: f"Your {record.get_topic_display()} training {r.label}",
@@ -106,24 +112,27 @@ def _remind_training(record: TrainingRecord, now: datetime) -> bool:
     )
 
 
-def _send_stage(row, plan, now, *, key, people, subject, body) -> bool:
+def _send_stage(row, plan, now, *, settle, key, people, subject, body) -> bool:
+    """Send the stage that is due and move the clock on. With `settle` (a reason), record
+    the stage as sent without sending anything (demo data loaded with its past)."""
     index = domain.reminder_to_send(plan, sent=row.reminders_sent, now=now)
     if index is None:
         # Swept early (clock moved); put the clock back on the next stage.
         row.next_reminder_at = domain.next_reminder_at(plan, sent=row.reminders_sent)
-        history_save(row, user=None, reason="Reminder clock reset")
+        history_save(row, user=None, reason=settle or "Reminder clock reset")
         return False
     reminder = plan[index]
-    notify_people(
-        people=people(),
-        key=f"{key}:{reminder.key}",
-        subject=subject(reminder),
-        body=body(reminder),
-        now=now,
-    )
+    if not settle:
+        notify_people(
+            people=people(),
+            key=f"{key}:{reminder.key}",
+            subject=subject(reminder),
+            body=body(reminder),
+            now=now,
+        )
     row.reminders_sent = index + 1
     row.next_reminder_at = domain.next_reminder_at(plan, sent=row.reminders_sent)
-    history_save(row, user=None, reason=f"Reminder sent: {reminder.label}")
+    history_save(row, user=None, reason=settle or f"Reminder sent: {reminder.label}")
     return True
 
 
@@ -157,6 +166,28 @@ def send_preparedness_reminders(*, now: datetime, limit: int = 500) -> dict[str,
     """Beat: every preparedness reminder that is due, each stage once. One transaction per
     row (a failing row does not hold back the others); rows locked by a concurrent sweep
     are skipped."""
+    return _sweep(now=now, limit=limit, settle="")
+
+
+DEMO_SETTLED_REASON = "Demo data: settled without sending"
+
+
+def preparedness_reminders_settle(
+    *, now: datetime, reason: str = DEMO_SETTLED_REASON, limit: int = 10_000
+) -> dict[str, int]:
+    """Demo load: every reminder already past is recorded as sent without sending it, the
+    clock moved on exactly as the sweep would (history gives `reason`), so the first beat
+    run pages nobody about a past that was only replayed."""
+    return _sweep(now=now, limit=limit, settle=reason)
+
+
+def demo_reminders_settle(*, now: datetime) -> str:
+    """The demo's clock settler (incidents.demo.registry.register_clock_settler)."""
+    counts = preparedness_reminders_settle(now=now)
+    return f"{sum(counts.values())} preparedness reminder(s) marked as sent"
+
+
+def _sweep(*, now: datetime, limit: int, settle: str) -> dict[str, int]:
     counts = {}
     for model, name, related, remind in _SWEEPS:
         counts[name] = 0
@@ -168,7 +199,7 @@ def send_preparedness_reminders(*, now: datetime, limit: int = 500) -> dict[str,
                     continue
                 if _is_done(row):
                     row.next_reminder_at = None
-                    history_save(row, user=None, reason="Reminders stopped: done")
+                    history_save(row, user=None, reason=settle or "Reminders stopped: done")
                     continue
-                counts[name] += remind(row, now)
+                counts[name] += remind(row, now, settle=settle)
     return counts
