@@ -27,6 +27,7 @@ from ..models import (
     TimelineEntry,
 )
 from ..outbox.services import delivery_enqueue, notification_send, notify_people
+from ..paging.links import communicate_url
 from ..selectors import role_holder_or_group
 from . import domain
 
@@ -251,9 +252,7 @@ def status_updates_sweep(*, now: datetime | None = None, limit: int = 200) -> di
                 body=(
                     f"A status update for {incident.reference} — {incident.title} was due at "
                     f"{due:%Y-%m-%d %H:%M} UTC ({late} ago). {incident.severity} incidents "
-                    f"get an update every {interval} minutes.\n\n"
-                    f"{settings.HARBORMASTER_BASE_URL}/admin/incidents/incident/{incident.pk}/"
-                    "communicate/"
+                    f"get an update every {interval} minutes.\n\n" + communicate_url(incident.pk)
                 ),
                 incident=incident,
                 now=now,

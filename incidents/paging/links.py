@@ -22,6 +22,11 @@ def incident_url(incident_id: int) -> str:
     return absolute_url(reverse("admin:incidents_incident_change", args=[incident_id]))
 
 
+def communicate_url(incident_id: int) -> str:
+    """The incident's "Communicate" page in the admin (status updates)."""
+    return absolute_url(reverse("admin:incidents_incident_communicate", args=[incident_id]))
+
+
 def acknowledge_url(*, incident_id: int, user_id: int) -> str:
     """The one-click acknowledge link for the person `user_id` paged for the incident."""
     token = ack_token_make(incident_id=incident_id, user_id=user_id)

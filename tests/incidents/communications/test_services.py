@@ -333,6 +333,20 @@ def test_overdue_update_reminds_the_communications_lead_once_per_period(now):
     assert reminders.count() == 2
 
 
+def test_the_overdue_reminder_links_to_the_communicate_page_on_the_base_url(now, settings):
+    settings.HARBORMASTER_BASE_URL = "http://harbormaster.test:8123/"
+    lead = UserFactory(username="clara.comms")
+    incident = open_incident(now)
+    services.incident_assign_role(
+        incident=incident, role=ResponseRole.COMMUNICATIONS_LEAD, assignee=lead, user=None, now=now
+    )
+    status_updates_sweep(now=now)
+    assert status_updates_sweep(now=now + timedelta(minutes=31))["reminded"] == 1
+    reminder = Delivery.objects.get(idempotency_key__startswith="update-reminder:")
+    page = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    assert reminder.body.endswith("\n\nhttp://harbormaster.test:8123" + page)
+
+
 def test_cadence_is_editable_and_falls_back_to_the_group(now):
     CommunicationCadence.objects.filter(severity=Severity.P2).update(interval_minutes=120)
     fallback = UserFactory(username="cl.group", groups=[StaffGroup.COMMUNICATIONS_LEAD])
