@@ -101,12 +101,19 @@ def test_demo_history_rows_carry_the_acting_user_and_the_scenario_time(demo, now
     assert history.count() > Incident.objects.count() * 3
     # Only the settling of the clocks at load time is the system's own (no person).
     settled = "demo data, loaded with its past already played"
-    assert not history.filter(history_user__isnull=True).exclude(
-        history_change_reason__contains=settled
-    ).exists()
-    assert not TimelineEntry.history.filter(history_user__isnull=True).exclude(
-        kind="escalation", history_date=now  # the clocks settled at load time
-    ).exists()
+    assert (
+        not history.filter(history_user__isnull=True)
+        .exclude(history_change_reason__contains=settled)
+        .exists()
+    )
+    assert (
+        not TimelineEntry.history.filter(history_user__isnull=True)
+        .exclude(
+            kind="escalation",
+            history_date=now,  # the clocks settled at load time
+        )
+        .exists()
+    )
     # History is dated like the timeline, not all "just now".
     assert not history.filter(history_date__gt=now).exists()
     for incident in Incident.objects.all():
