@@ -64,7 +64,10 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
         ),
         ("Timeline", {"fields": ["timeline"]}),
         ("Review", {"fields": ["went_well", "could_improve", "lessons_learned"]}),
-        ("Approval", {"fields": ["submitted_at", "approved_by", "published_at"]}),
+        (
+            "Approval",
+            {"fields": [("submitted_at", "submitted_by"), ("approved_by", "published_at")]},
+        ),
     ]
 
     def has_add_permission(self, request):
@@ -74,8 +77,8 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["incident", "status", "duration_display", "submitted_at", "approved_by",
-                 "published_at"]  # fmt: skip
+        fixed = ["incident", "status", "duration_display", "submitted_at", "submitted_by",
+                 "approved_by", "published_at"]  # fmt: skip
         if obj is not None and obj.status == PostMortemStatus.PUBLISHED:
             return fixed + list(services.EDITABLE_FIELDS)
         return fixed
@@ -124,14 +127,33 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
                 ("Export Markdown", reverse("admin:postmortems_postmortem_export", args=[obj.pk]))
             ]
             if self.has_change_permission(request, obj):
-                if obj.status == PostMortemStatus.DRAFT:
-                    actions.append(("Submit for review", self._step_url(obj, "submit")))
+                # Submitting posts the change form itself: the edits are saved first.
+                context["postmortem_submit"] = obj.status == PostMortemStatus.DRAFT
                 if obj.status == PostMortemStatus.IN_REVIEW:
                     actions.append(("Return to draft", self._step_url(obj, "return")))
                     if request.user.has_perm("postmortems.approve_postmortem"):
                         actions.append(("Approve and publish", self._step_url(obj, "publish")))
+                        # Four eyes: approving one's own submission needs a reason.
+                        context["postmortem_override_reason"] = (
+                            request.user.is_superuser and obj.submitted_by_id == request.user.pk
+                        )
             context["postmortem_actions"] = actions
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        if "_submit_for_review" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            services.postmortem_submit(postmortem=obj, user=request.user)
+        except DomainError as error:
+            self.message_user(request, f"Saved, but not submitted: {error.message}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Post-mortem {obj.incident.reference}: saved and submitted for review.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:postmortems_postmortem_change", args=[obj.pk]))
 
     def _step_url(self, obj, step):
         return reverse("admin:postmortems_postmortem_step", args=[obj.pk, step])
@@ -179,7 +201,11 @@ class PostMortemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
             elif step == "return":
                 services.postmortem_return(postmortem=obj, user=request.user)
             elif step == "publish":
-                services.postmortem_publish(postmortem=obj, approver=request.user)
+                services.postmortem_publish(
+                    postmortem=obj,
+                    approver=request.user,
+                    override_reason=request.POST.get("override_reason", ""),
+                )
             else:
                 raise Http404("Unknown step.")
         except DomainError as error:

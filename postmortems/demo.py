@@ -24,11 +24,16 @@ def publish_for_demo(incident, *, user, now, approver=None) -> None:
         timeline=postmortem.timeline or "- See the incident timeline.",
     )
     services.postmortem_submit(postmortem=postmortem, user=user, now=now)
-    approver = approver or user
-    if approver is None or not approver.has_perm("postmortems.approve_postmortem"):
+    # Four eyes: the approver is someone other than the person who submitted it.
+    if (
+        approver is None
+        or approver == user
+        or not approver.has_perm("postmortems.approve_postmortem")
+    ):
         approver = (
             get_user_model()
             .objects.filter(groups__name=StaffGroup.INCIDENT_COMMANDER, is_active=True)
+            .exclude(pk=getattr(user, "pk", None))
             .order_by("username")
             .first()
         )

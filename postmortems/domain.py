@@ -174,3 +174,23 @@ REQUIRED_TO_SUBMIT = ("impact", "root_cause", "timeline", "lessons_learned")
 
 def missing_for_review(values: dict[str, str]) -> list[str]:
     return [name for name in REQUIRED_TO_SUBMIT if not (values.get(name) or "").strip()]
+
+
+def four_eyes_refusal(
+    *, author_ids: set[int], approver_id: int, is_superuser: bool, override_reason: str
+) -> str | None:
+    """Four eyes: the approver is not an author (the person who submitted it). A superuser
+    may approve their own post-mortem only with a reason. None when the approval may go on."""
+    if approver_id not in author_ids:
+        return None
+    if not is_superuser:
+        return (
+            "You submitted this post-mortem: someone else must approve and publish it "
+            "(four-eyes review)."
+        )
+    if not (override_reason or "").strip():
+        return (
+            "You submitted this post-mortem: approving it yourself needs a reason "
+            "(four-eyes override)."
+        )
+    return None

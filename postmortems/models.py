@@ -89,6 +89,9 @@ class PostMortem(models.Model):
     could_improve = models.TextField(blank=True, help_text="Areas for improvement.")
     lessons_learned = models.TextField(blank=True, help_text="Key takeaways.")
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

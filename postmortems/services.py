@@ -181,6 +181,7 @@ def postmortem_submit(*, postmortem: PostMortem | int, user, now: datetime | Non
         raise DomainError("Fill in before review: " + ", ".join(missing) + ".")
     locked.status = PostMortemStatus.IN_REVIEW
     locked.submitted_at = now
+    locked.submitted_by = user
     history_save(locked, user=user, reason="Submitted for review")
     _timeline(locked.incident, text="Post-mortem submitted for review.", user=user, at=now)
     return locked
@@ -197,22 +198,39 @@ def postmortem_return(*, postmortem: PostMortem | int, user, reason: str = ""):
 
 
 @transaction.atomic
-def postmortem_publish(*, postmortem: PostMortem | int, approver, now: datetime | None = None):
+def postmortem_publish(
+    *,
+    postmortem: PostMortem | int,
+    approver,
+    now: datetime | None = None,
+    override_reason: str = "",
+):
+    """Approve and publish. Four eyes: whoever submitted it cannot approve it; a superuser
+    may, with `override_reason`, kept in history and on the incident's timeline."""
     now = now or timezone.now()
     locked = _lock(postmortem)
     if locked.status != PostMortemStatus.IN_REVIEW:
         raise DomainError(f"Only a post-mortem in review can be published ({locked.status}).")
     if approver is None or not approver.has_perm("postmortems.approve_postmortem"):
         raise DomainError("Publishing needs someone allowed to approve post-mortems.")
+    refusal = domain.four_eyes_refusal(
+        author_ids={locked.submitted_by_id} if locked.submitted_by_id else set(),
+        approver_id=approver.pk,
+        is_superuser=approver.is_superuser,
+        override_reason=override_reason,
+    )
+    if refusal:
+        raise DomainError(refusal)
+    own = locked.submitted_by_id == approver.pk
     locked.status = PostMortemStatus.PUBLISHED
     locked.approved_by = approver
     locked.published_at = now
-    history_save(
-        locked, user=approver, reason=f"Approved and published by {approver.get_username()}"
-    )
+    name = approver.get_username()
+    override = f"; four-eyes override: {override_reason.strip()}" if own else ""
+    history_save(locked, user=approver, reason=f"Approved and published by {name}{override}")
     _timeline(
         locked.incident,
-        text=f"Post-mortem published (approved by {approver.get_username()}).",
+        text=f"Post-mortem published (approved by {name}{override}).",
         user=approver,
         at=now,
     )

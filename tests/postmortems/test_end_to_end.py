@@ -168,8 +168,14 @@ def test_p0_from_report_to_close(client):
         assert ActionItem.objects.filter(postmortem=postmortem).count() == 2
 
         # Review and publish.
-        for step in ("submit", "publish"):
-            client.post(reverse("admin:postmortems_postmortem_step", args=[postmortem.pk, step]))
+        # The superuser submitted it: approving it themselves needs a reason (four eyes).
+        step = reverse("admin:postmortems_postmortem_step", args=[postmortem.pk, "submit"])
+        client.post(step)
+        publish = reverse("admin:postmortems_postmortem_step", args=[postmortem.pk, "publish"])
+        client.post(publish)
+        postmortem.refresh_from_db()
+        assert postmortem.status == PostMortemStatus.IN_REVIEW
+        client.post(publish, {"override_reason": "Only commander on shift"})
         postmortem.refresh_from_db()
         assert postmortem.status == PostMortemStatus.PUBLISHED
         assert postmortem.approved_by == admin
@@ -204,7 +210,7 @@ def test_p0_from_report_to_close(client):
         "Post-incident checklists opened",
         "Post-mortem opened",
         "Post-mortem submitted for review",
-        "Post-mortem published (approved by ic.admin)",
+        "Post-mortem published (approved by ic.admin; four-eyes override: Only commander on shift)",
         "closed",
     ]
     position = 0
