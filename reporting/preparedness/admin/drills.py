@@ -5,6 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -29,15 +30,37 @@ DRILL_CHANGE_FORM = inline_template(
     """{% extends "admin/change_form.html" %}
 {% block object-tools-items %}
   {% if run_as_incident_url %}
-  <li><form method="post" action="{{ run_as_incident_url }}" style="display:inline">
-    {% csrf_token %}
-    <button type="submit" class="historylink" style="border:0;cursor:pointer">
-      Run as incident (drill)</button></form></li>
+  <li><a href="{{ run_as_incident_url }}">Run as incident (drill)…</a></li>
   {% endif %}
   {% if drill_incident_url %}
   <li><a href="{{ drill_incident_url }}">Drill incident</a></li>
   {% endif %}
   {{ block.super }}
+{% endblock %}"""
+)
+
+# GET on the run URL: what running the drill will do, and a button to go ahead (POST).
+DRILL_RUN_CONFIRM = inline_template(
+    """{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}<div class="breadcrumbs">
+  <a href="{% url 'admin:index' %}">Home</a> &rsaquo;
+  <a href="{% url 'admin:reporting_drill_changelist' %}">Drills</a> &rsaquo;
+  <a href="{{ drill_url }}">{{ drill.title }}</a> &rsaquo; Run as incident
+</div>{% endblock %}
+{% block content %}
+<p>Run the drill <strong>{{ drill.title }}</strong> as an incident?</p>
+<ul>
+  <li>Opens the incident <strong>[DRILL] {{ drill.title }}</strong>
+    ({{ drill.get_severity_display }}, {{ drill.get_incident_type_display }}), marked as a
+    drill and left out of the KPIs.</li>
+  <li>It follows the normal workflow: reference, response SLA, checklists and escalation —
+    responders may be paged.</li>
+  <li>The incident commander is {{ commander }}.</li>
+</ul>
+<form method="post">{% csrf_token %}
+  <input type="submit" value="Yes, run it as an incident">
+  <a href="{{ drill_url }}" class="button cancel-link">No, go back</a>
+</form>
 {% endblock %}"""
 )
 
@@ -164,14 +187,25 @@ class DrillAdmin(DutyAdmin):
         ]
 
     def run_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:reporting_drill_change", args=[object_id]))
         if not self._may_run(request):
             raise PermissionDenied
         drill = self.get_queryset(request).filter(pk=object_id).first()
         if drill is None:
             raise Http404("No such drill.")
         drill_url = reverse("admin:reporting_drill_change", args=[drill.pk])
+        if request.method != "POST":
+            if drill.incident_id or drill.is_done:
+                return HttpResponseRedirect(drill_url)
+            commander = drill.facilitator or request.user
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Run the drill as an incident?",
+                "opts": self.opts,
+                "drill": drill,
+                "drill_url": drill_url,
+                "commander": commander.get_full_name() or commander.get_username(),
+            }
+            return TemplateResponse(request, DRILL_RUN_CONFIRM, context)
         try:
             incident = services.drill_run_as_incident(
                 drill=drill, by=request.user, now=timezone.now()

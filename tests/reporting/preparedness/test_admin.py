@@ -166,11 +166,31 @@ def test_run_as_incident_button_opens_the_drill_incident(client, people, quarter
     assert "Run as incident" not in page and "Drill incident" in page
 
 
+def test_running_a_drill_asks_for_confirmation_first(client, people, quarter):
+    drill = quarter.drill
+    login(client, people["ic"])
+    confirm = client.get(url("drill_run", drill.pk))
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert "Run the drill" in html and f"[DRILL] {drill.title}" in html
+    assert "Yes, run it as an incident" in html and 'method="post"' in html
+    assert url("drill_change", drill.pk) in html  # "No, go back"
+    assert not Incident.objects.exists()  # a GET runs nothing
+    drill.refresh_from_db()
+    assert drill.incident is None
+    assert client.post(url("drill_run", drill.pk)).status_code == 302
+    assert Incident.objects.get().is_drill
+    # Once it runs, the confirmation page leads back to the drill.
+    again = client.get(url("drill_run", drill.pk))
+    assert again.status_code == 302 and again["Location"] == url("drill_change", drill.pk)
+
+
 def test_a_responder_cannot_run_or_change_drills(client, people, quarter):
     drill = quarter.drill
     login(client, people["resp"])
     assert client.get(url("drill_changelist")).status_code == 200  # may view
     assert client.post(url("drill_run", drill.pk)).status_code == 403
+    assert client.get(url("drill_run", drill.pk)).status_code == 403
     assert client.get(url("drill_add")).status_code == 403
     changed = client.post(
         url("drill_change", drill.pk),
