@@ -10,6 +10,70 @@ TIME_FIELDS = tuple(f"{name}_at" for name in ANCHOR_NAMES)
 REASON_FIELDS = tuple(f"{name}_reason" for name in ANCHOR_NAMES)
 
 
+class LinesMappingField(forms.CharField):
+    """A mapping typed as one "KEY=value" line each (e.g. "CO=120"), never as JSON. The
+    value is an object again after cleaning; the service checks it as before."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40})
+
+    def __init__(self, *, example: str, whole_numbers: bool = False, **kwargs):
+        self.example, self.whole_numbers = example, whole_numbers
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return "\n".join(f"{key}={item}" for key, item in value.items())
+        return "" if value is None else value
+
+    def to_python(self, value):
+        if isinstance(value, dict):
+            return value
+        mapping: dict = {}
+        for number, raw in enumerate((value or "").splitlines(), start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            key, sep, item = line.partition("=")
+            key, item = key.strip(), item.strip()
+            if not sep or not key:
+                raise forms.ValidationError(
+                    f'Line {number} ("{line}"): write it as {self.example}, one per line.'
+                )
+            if self.whole_numbers:
+                if not item.lstrip("-").isdigit():
+                    raise forms.ValidationError(
+                        f'Line {number} ("{line}"): the number after "=" must be a whole '
+                        f"number, as in {self.example}."
+                    )
+                mapping.setdefault(key, []).append(int(item))
+            else:
+                mapping.setdefault(key, []).append(item)
+        for key, items in mapping.items():
+            if len(items) > 1:
+                raise forms.ValidationError(f"{key} is given on more than one line.")
+        return {key: items[0] for key, items in mapping.items()}
+
+
+class NameListField(forms.CharField):
+    """A list of names typed separated by commas (or one per line): "EU, US-CO"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return "" if value is None else value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = (value or "").replace("\n", ",")
+        return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _fact(clean, value):
     try:
         return clean(value)
@@ -18,6 +82,17 @@ def _fact(clean, value):
 
 
 class BreachAssessmentForm(forms.ModelForm):
+    residents_by_state = LinesMappingField(
+        label="Residents per state",
+        example="CO=120",
+        whole_numbers=True,
+        help_text="Affected residents per US state, one per line: CO=120.",
+    )
+    jurisdictions = NameListField(
+        label="Jurisdictions",
+        help_text="Separated by commas: EU, US-CO.",
+    )
+
     class Meta:
         model = BreachAssessment
         fields = [
@@ -70,9 +145,12 @@ class ObligationForm(forms.ModelForm):
         ("not_required", "Record that it is not required"),
     ]
     record = forms.ChoiceField(choices=RECORD_CHOICES, required=False)
-    contents = forms.JSONField(
-        required=False,
-        help_text="What was notified, per required field key (defaults from the assessment).",
+    contents = LinesMappingField(
+        label="Contents",
+        example="nature=Credentials exposed",
+        help_text=(
+            "What was notified, one field per line as key=text (defaults from the assessment)."
+        ),
     )
 
     class Meta:
@@ -86,15 +164,15 @@ class ObligationForm(forms.ModelForm):
             "rationale",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stage = getattr(self.instance, "stage", None) if self.instance.pk else None
+        keys = [item.get("key") for item in (stage.required_contents or [])] if stage else []
+        if keys and "contents" in self.fields:
+            self.fields["contents"].help_text += " Keys: " + ", ".join(k for k in keys if k) + "."
+
     def clean_contents(self):
-        contents = self.cleaned_data.get("contents")
-        if contents in (None, ""):
-            return {}
-        if not isinstance(contents, dict):
-            raise forms.ValidationError(
-                'Give an object of field key to value, e.g. {"nature": "…"}.'
-            )
-        return contents
+        return self.cleaned_data.get("contents") or {}
 
     def clean(self):
         data = super().clean()

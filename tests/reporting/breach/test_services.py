@@ -378,7 +378,11 @@ def _close(incident, user, now):
             now=now,
         )
     return incident_services.incident_transition(
-        incident=incident, to_status=Status.CLOSED, user=user, now=now, reason="Open work tracked in OPS-1"
+        incident=incident,
+        to_status=Status.CLOSED,
+        user=user,
+        now=now,
+        reason="Open work tracked in OPS-1",
     )
 
 
@@ -407,13 +411,14 @@ def test_personal_data_on_any_incident_needs_the_assessment_too(open_breach, peo
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("residents_by_state", '{"CO": -3}', "whole number"),
-        ("residents_by_state", '{"CO": true}', "whole number"),
-        ("residents_by_state", '{"CO": "many"}', "whole number"),
-        ("residents_by_state", "[1, 2]", "object of state code"),
-        ("residents_by_state", '{"": 4}', "not a state"),
-        ("jurisdictions", '{"EU": 1}', "list of jurisdiction"),
-        ("jurisdictions", '["EU", 7]', "list of jurisdiction"),
+        ("residents_by_state", "CO=-3", "whole number"),
+        ("residents_by_state", "CO=many", "whole number"),
+        ("residents_by_state", "CO=1.5", "whole number"),
+        ("residents_by_state", "CO 120", "write it as CO=120"),
+        ("residents_by_state", "=4", "write it as CO=120"),
+        ("residents_by_state", "!!=4", "not a state"),
+        ("residents_by_state", "CO=1\nCO=2", "more than one line"),
+        ("residents_by_state", "co=1\nCO=2", "given twice"),
     ],
 )
 def test_assessment_admin_refuses_malformed_facts_with_a_form_error(
@@ -448,17 +453,52 @@ def test_the_service_normalises_state_codes_and_refuses_bad_counts(open_breach, 
     assert caught.value.field == "residents_by_state"
 
 
-def test_obligation_admin_refuses_contents_that_are_not_an_object(client, open_breach, people):
+def test_obligation_admin_refuses_contents_lines_without_a_key(client, open_breach, people):
     _incident, art33 = gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     url = reverse("admin:reporting_notificationobligation_change", args=[art33.pk])
-    for contents in ("[1, 2]", '"text"', "7"):
-        data = changeform_post_data(client.get(url), record="submit", contents=contents)
+    page = client.get(url)
+    assert "null" not in page.context["adminform"].form["contents"].as_widget()
+    for contents in ("just text", "=no key"):
+        data = changeform_post_data(page, record="submit", contents=contents)
         response = client.post(url, data)
         assert response.status_code == 200, contents
-        assert "object of field key to value" in response.content.decode()
+        assert "write it as nature=Credentials exposed" in response.content.decode()
     art33.refresh_from_db()
     assert art33.status == ObligationStatus.PENDING
+    data = changeform_post_data(page, record="submit", contents="nature=Phished token")
+    assert client.post(url, data).status_code == 302
+    art33.refresh_from_db()
+    assert art33.status == ObligationStatus.SUBMITTED
+    assert art33.content_snapshot["nature"]["value"] == "Phished token"
+
+
+def test_assessment_admin_takes_residents_as_lines_and_jurisdictions_as_a_list(
+    client, open_breach, people
+):
+    assessment = services.breach_assessment_start(
+        incident=open_breach(), user=people["sec"], regimes=regimes("colorado"), now=T0
+    )
+    client.force_login(people["sec"])
+    url = reverse("admin:reporting_breachassessment_change", args=[assessment.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert ">null<" not in html and 'value="null"' not in html
+    assert "[]" not in page.context["adminform"].form["jurisdictions"].as_widget()
+    data = changeform_post_data(
+        page, residents_by_state="co=120\n\nTX = 40\n", jurisdictions="EU, US-CO\nUS-TX"
+    )
+    assert client.post(url, data).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.residents_by_state == {"CO": 120, "TX": 40}
+    assert assessment.jurisdictions == ["EU", "US-CO", "US-TX"]
+    form = client.get(url).context["adminform"].form
+    assert form["residents_by_state"].value() == "CO=120\nTX=40"
+    assert form["jurisdictions"].value() == "EU, US-CO, US-TX"
+    # Unchanged, the page saves without touching them (no change recorded).
+    before = assessment.history.count()
+    assert client.post(url, changeform_post_data(client.get(url))).status_code == 302
+    assert assessment.history.count() == before
 
 
 def test_obligation_admin_refuses_a_submission_before_the_clock_started(
