@@ -169,6 +169,10 @@ class AddOnlyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return request.user.has_perm(self.add_permission)
 
+    def has_view_permission(self, request, obj=None):
+        # Nothing to show but rows to fill in: no empty section for who may not add (auditors).
+        return self.has_add_permission(request, obj)
+
 
 __all__ = [
     "AddOnlyInline",

@@ -85,6 +85,11 @@ class ChecklistInline(admin.TabularInline):
             obj and obj.status in domain.FINAL_STATUSES
         )
 
+    @admin.display(description="Done", boolean=True)
+    def done(self, obj):
+        """What a read-only page (auditors, closed incidents) shows in place of the tick box."""
+        return obj.is_done
+
 
 class EscalationInline(ReadOnlyInline):
     model = EscalationEvent
