@@ -14,12 +14,12 @@ from ..choices import (
     Channel,
     DeliveryStatus,
     Phase,
-    Position,
     ResponseRole,
     Status,
     TimelineKind,
 )
 from ..escalation import rules
+from ..escalation.messages import position_labels
 from ..escalation.targets import resolve_targets
 from ..kernel.durations import format_duration
 from ..models import (
@@ -38,11 +38,6 @@ DELIVERY_LIMIT = 50
 
 def when(value: datetime | None) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
-
-
-def position_labels(positions) -> str:
-    labels = dict(Position.choices)
-    return ", ".join(str(labels.get(code, code)) for code in positions or ())
 
 
 @dataclass

@@ -37,6 +37,12 @@ def chat_acknowledge_lines(incident, people: list) -> str:
     )
 
 
+def position_labels(positions) -> str:
+    """Positions as people read them ("On-call engineer, CTO"), never their codes."""
+    labels = dict(Position.choices)
+    return ", ".join(str(labels.get(code, code)) for code in positions or ())
+
+
 def page_subject(incident, level: int) -> str:
     drill = "[DRILL] " if incident.is_drill else ""
     return (
@@ -46,7 +52,7 @@ def page_subject(incident, level: int) -> str:
 
 
 def page_body(incident, *, level: int, positions: list[str], reason: str, people: list) -> str:
-    who = ", ".join(Position(p).label for p in positions)
+    who = position_labels(positions)
     why = "Response SLA breached — " if reason == EscalationReason.SLA_BREACH else ""
     names = ", ".join(person.get_username() for person in people) or "nobody mapped"
     drill = "[DRILL] " if incident.is_drill else ""

@@ -264,7 +264,7 @@ def _fire_level(
             incident=incident,
             at=now,
             kind=TimelineKind.ESCALATION,
-            text=f"Escalation level {step.level} ({', '.join(positions)}) was due: "
+            text=f"Escalation level {step.level} ({messages.position_labels(positions)}) was due: "
             f"nobody paged ({settle_reason})",
         )
         return True
@@ -274,7 +274,8 @@ def _fire_level(
         incident=incident,
         at=now,
         kind=TimelineKind.ESCALATION,
-        text=f"Escalation level {step.level} ({', '.join(positions)}): paged {names}",
+        text=f"Escalation level {step.level} ({messages.position_labels(positions)}): "
+        f"paged {names}",
     )
     if not people:
         logger.error(

@@ -273,7 +273,7 @@ def test_deliveries_and_panels_from_other_apps(client, root):
     response = client.get(change_url(incident))
     html = response.content.decode()
     titles = [panel.title for panel in response.context["panels"]]
-    assert titles == ["Post-mortem and post-incident tasks", "Breach assessment"]
+    assert titles == ["Public wording", "Post-mortem and post-incident tasks", "Breach assessment"]
     assert "Post-incident tasks:" in html and "Regulatory notifications: 1 pending" in html
     assert "root_cause" not in html and "lessons_learned" not in html
 

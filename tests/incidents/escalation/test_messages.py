@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.choices import Channel
+from incidents.escalation.messages import position_labels
 from incidents.escalation.services import escalations_dispatch
 from incidents.models import Delivery, OnCallShift
 from incidents.paging.tokens import ack_token_read
@@ -89,3 +90,21 @@ def test_pages_after_acknowledgement_carry_no_acknowledge_link(paged_pair):
     for delivery in later:
         assert "/page/ack/" not in delivery.body
         assert f"{BASE}/admin/incidents/incident/{incident.pk}/change/" in delivery.body
+
+
+def test_positions_read_as_people_name_them_in_pages_and_the_timeline(settings, now):
+    settings.HARBORMASTER_BASE_URL = BASE
+    assert position_labels(["on_call_engineer", "cto"]) == "On-call engineer, CTO"
+    incident = services.incident_create(
+        title="Checkout down",
+        severity="P0",
+        type="service_outage",
+        detection_source="team_report",
+        user=None,
+        now=now,
+    )
+    escalations_dispatch(now=now)
+    texts = list(incident.timeline.values_list("text", flat=True))
+    fired = [text for text in texts if text.startswith("Escalation level 1")]
+    assert fired and "On-call engineer" in fired[0]
+    assert not any("on_call_engineer" in text for text in texts)
