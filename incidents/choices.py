@@ -119,6 +119,10 @@ class TimelineKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     UPDATED = "updated", "Details updated"
     NOTE = "note", "Note"
+    # Written by the system for other parts of the response (not a person's note).
+    COMMUNICATION = "communication", "Communication"
+    POST_INCIDENT = "post_incident", "Post-incident"
+    COMPLIANCE = "compliance", "Compliance"
 
 
 class ServiceTier(models.IntegerChoices):

@@ -176,7 +176,7 @@ def communication_send(
     labels = ", ".join(CommChannel(c).label.lower() for c in channels)
     entry = TimelineEntry(
         incident=locked,
-        kind=TimelineKind.NOTE,
+        kind=TimelineKind.COMMUNICATION,
         at=now,
         author=user,
         text=f"{Audience(audience).label.split(' ')[0]} communication sent via {labels}: "

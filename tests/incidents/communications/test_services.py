@@ -14,6 +14,7 @@ from incidents.choices import (
     Severity,
     StaffGroup,
     Status,
+    TimelineKind,
 )
 from incidents.communications import domain
 from incidents.communications.services import communication_send, status_updates_sweep
@@ -165,7 +166,8 @@ def test_send_records_the_communication_and_queues_idempotent_deliveries(now, se
         f"communication:{communication.pk}:chat",
     } <= keys
     assert communication.history.first().history_user == comms
-    assert incident.timeline.filter(text__contains="communication sent").exists()
+    sent = incident.timeline.get(text__contains="communication sent")
+    assert sent.kind == TimelineKind.COMMUNICATION, "a system entry, not a person's note"
     # The update clock restarts from the send (P0: 30 minutes).
     assert StatusUpdateClock.objects.get(incident=incident).due_at == now + timedelta(minutes=30)
 
