@@ -76,7 +76,7 @@ def test_body_size_limit_default_is_one_mebibyte():
 def test_unknown_api_route_is_404_json(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "errors": {}}
+    assert response.json() == {"detail": "No API endpoint at /api/v1/no-such-thing/.", "errors": {}}
 
 
 def test_non_api_404_stays_html(client):
