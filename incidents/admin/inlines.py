@@ -69,8 +69,8 @@ class ChecklistInline(admin.TabularInline):
     form = ChecklistItemForm
     verbose_name = "step"
     verbose_name_plural = "Checklist"
-    fields = ["phase", "done", "text", "section", "done_at", "done_by"]
-    readonly_fields = ["phase", "section", "text", "done_at", "done_by"]
+    fields = ["phase", "done", "text", "section", "completed"]
+    readonly_fields = ["phase", "section", "text", "completed"]
     extra = 0
     can_delete = False
 
@@ -84,6 +84,14 @@ class ChecklistInline(admin.TabularInline):
         return request.user.has_perm("incidents.change_checklistitem") and not (
             obj and obj.status in domain.FINAL_STATUSES
         )
+
+    @admin.display(description="Completed")
+    def completed(self, obj):
+        """Who ticked the step and when; nothing while it is open."""
+        if not obj.is_done:
+            return ""
+        who = obj.done_by.get_username() if obj.done_by else "someone"
+        return f"by {who}, {timezone.localtime(obj.done_at):%Y-%m-%d %H:%M}"
 
     @admin.display(description="Done", boolean=True)
     def done(self, obj):

@@ -155,6 +155,9 @@ def test_ticking_a_step_saves_with_the_untouched_rows_around_it(client, ic):
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.done_by == ic
+    html = client.get(change_url(incident)).content.decode()
+    assert f"by {ic.get_username()}, " in html, "the ticked step says who and when"
+    assert "<th>Completed</th>" in html and "<th>Step</th>" in html
 
 
 # --- header band ---------------------------------------------------------------------------
