@@ -66,11 +66,31 @@ class RegimeStageAdmin(ReadOnlyHistoryAdmin):
 # --- breach register ---------------------------------------------------------------------
 class ObligationInline(admin.TabularInline):
     model = NotificationObligation
-    fields = ["stage_link", "status", "recipient", "anchor_at", "due_at", "submitted_at"]
+    fields = ["stage_link", "status", "recipient", "clock_started", "due", "submitted"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = "Notification obligations (each with its own clock)"
+
+    @staticmethod
+    def _moment(value) -> str:
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
+
+    @admin.display(description="Clock started")
+    def clock_started(self, obj):
+        return self._moment(obj.anchor_at) or "not yet: its starting event is not recorded"
+
+    @admin.display(description="Due")
+    def due(self, obj):
+        if obj.due_at:
+            return self._moment(obj.due_at)
+        return (
+            "no deadline until its clock starts" if obj.anchor_at is None else "no fixed deadline"
+        )
+
+    @admin.display(description="Submitted")
+    def submitted(self, obj):
+        return self._moment(obj.submitted_at) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("stage__regime")

@@ -127,3 +127,15 @@ def test_regimes_are_editable_in_admin_with_history(client, people, django_user_
     assert (
         client.get(reverse("admin:reporting_regime_history", args=[regime.pk])).status_code == 200
     )
+
+
+def test_the_assessment_page_reads_its_clocks_in_words(client, open_breach, people, settings):
+    settings.TIME_ZONE = "UTC"
+    incident, gdpr = gdpr_assessment(open_breach, people)
+    client.force_login(people["sec"])
+    page = client.get(
+        reverse("admin:reporting_breachassessment_change", args=[gdpr.assessment_id])
+    ).content.decode()
+    assert "Clock started" in page and "Anchor at" not in page
+    assert f"{gdpr.due_at:%Y-%m-%d %H:%M}" in page  # 72 h after awareness, as people write it
+    assert f"{T0 + timedelta(hours=72):%Y-%m-%d %H:%M}" == f"{gdpr.due_at:%Y-%m-%d %H:%M}"
