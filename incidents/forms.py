@@ -5,10 +5,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .choices import ResponseRole, Status
+from .kernel.valid_choices import ValidChoicesFormMixin
 from .models import ChecklistItem, Incident, RoleAssignment, TimelineEntry
 
 
-class IncidentForm(forms.ModelForm):
+class IncidentForm(ValidChoicesFormMixin, forms.ModelForm):
     # The version the editor loaded; a save against a newer one is a conflict.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -77,7 +78,7 @@ class IncidentForm(forms.ModelForm):
             )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(ValidChoicesFormMixin, forms.Form):
     resolution_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Resolution summary"
     )
@@ -104,7 +105,7 @@ class TransitionForm(forms.Form):
             del self.fields["reason"]
 
 
-class AssignRoleForm(forms.ModelForm):
+class AssignRoleForm(ValidChoicesFormMixin, forms.ModelForm):
     # The blank choice keeps an untouched extra row unchanged, so the page saves without it.
     role = forms.ChoiceField(choices=[("", "---------"), *ResponseRole.choices])
     user = forms.ModelChoiceField(
@@ -127,7 +128,7 @@ class AssignRoleForm(forms.ModelForm):
         return cleaned
 
 
-class AddNoteForm(forms.ModelForm):
+class AddNoteForm(ValidChoicesFormMixin, forms.ModelForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
     at = forms.DateTimeField(
         required=False, label="When", help_text="Leave empty for now; set it to back-date."
@@ -144,7 +145,7 @@ class AddNoteForm(forms.ModelForm):
         return at
 
 
-class ChecklistItemForm(forms.ModelForm):
+class ChecklistItemForm(ValidChoicesFormMixin, forms.ModelForm):
     done = forms.BooleanField(required=False)
 
     class Meta:

@@ -7,11 +7,12 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from ..ingestion.services import sns_subscriptions_confirm
+from ..kernel.valid_choices import ValidChoicesFormMixin
 from ..models import Alert, AlertGroup, RoutingRule, SnsSubscription
 from .base import IncidentScopedAdminMixin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
-class RoutingRuleForm(forms.ModelForm):
+class RoutingRuleForm(ValidChoicesFormMixin, forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = [

@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ..domain import DomainError
+from ..kernel.valid_choices import ValidChoicesFormMixin
 from ..models import ApiKey, ApiScope
 from ..services import api_keys as keys
 from .base import ReadOnlyHistoryAdmin
 
 
-class ApiKeyForm(forms.ModelForm):
+class ApiKeyForm(ValidChoicesFormMixin, forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         choices=ApiScope.choices,
         widget=forms.CheckboxSelectMultiple,

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..kernel.errors import DomainError
+from ..kernel.valid_choices import ValidChoicesModelForm
 from ..selectors import incidents_visible_to, incidents_withheld_from
 
 
@@ -74,6 +75,8 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     the viewer may not see (the object must be in this admin's get_queryset)."""
 
     history_list_display = ["request_id"]
+    # Unless an admin has its own form: an invalid choice lists the valid ones.
+    form = ValidChoicesModelForm
     # Rows a migration creates once (the spec's reference data): edited, never added or
     # deleted in the admin.
     fixed_rows = False
@@ -156,6 +159,7 @@ class ReadOnlyInline(admin.TabularInline):
 class AddOnlyInline(admin.TabularInline):
     """Empty rows to fill in; the parent admin's save_formset hands each to a service."""
 
+    form = ValidChoicesModelForm
     extra = 1
     can_delete = False
     add_permission: str = ""

@@ -19,6 +19,7 @@ from ..communications.services import (
     render_for_incident,
 )
 from ..kernel.errors import DomainError
+from ..kernel.valid_choices import ValidChoicesFormMixin
 from ..models import (
     Audience,
     CommChannel,
@@ -37,7 +38,7 @@ PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
 )
 
 
-class CommunicationTemplateForm(forms.ModelForm):
+class CommunicationTemplateForm(ValidChoicesFormMixin, forms.ModelForm):
     class Meta:
         model = CommunicationTemplate
         fields = ["name", "subject", "body"]
@@ -140,7 +141,7 @@ class CommunicationAdmin(IncidentScopedAdminMixin, ReadOnlyAdmin):
 
 
 # --- the send page on the incident ---------------------------------------------------------
-class SendCommunicationForm(forms.Form):
+class SendCommunicationForm(ValidChoicesFormMixin, forms.Form):
     template = forms.ModelChoiceField(
         queryset=CommunicationTemplate.objects.all(), empty_label=None
     )
@@ -194,7 +195,7 @@ def send_urls(model_admin):
     ]
 
 
-class PublicWordingForm(forms.Form):
+class PublicWordingForm(ValidChoicesFormMixin, forms.Form):
     """The customer-facing wording: the only incident text external messages and the
     public status page use."""
 

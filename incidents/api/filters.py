@@ -10,7 +10,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from ..choices import Category, IncidentType, Severity, Status
+from ..kernel.valid_choices import ValidChoicesFormMixin
 from ..models import Incident
+
+
+class FilterForm(ValidChoicesFormMixin, forms.Form):
+    """The filters' form: an unknown value names the valid ones (`?severity=P9`)."""
+
+    list_choice_values = True
 
 
 class StrictBooleanField(forms.Field):
@@ -74,6 +81,7 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields: list[str] = []
+        form = FilterForm
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

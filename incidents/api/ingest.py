@@ -12,6 +12,7 @@ from ..ingestion.parsers import PayloadError
 from ..ingestion.services import alert_ingest, sns_subscription_record
 from .authentication import ApiKeyAuthentication, request_api_key
 from .errors import ApiError
+from .fields import ChoiceField
 from .parsers import StrictJSONParser
 from .permissions import ApiPermission
 
@@ -24,7 +25,7 @@ class SnsJSONParser(JSONParser):
 
 class OutcomeSerializer(serializers.Serializer):
     alert_id = serializers.IntegerField()
-    action = serializers.ChoiceField(
+    action = ChoiceField(
         choices=["opened", "appended", "recovered", "resolved", "duplicate", "recorded"]
     )
     incident = serializers.CharField(allow_null=True, help_text="Incident reference, if any.")
@@ -137,13 +138,13 @@ class AlertmanagerIngestView(IngestView):
 
 class GenericAlertSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="What is wrong; becomes the incident title.")
-    severity = serializers.ChoiceField(
+    severity = ChoiceField(
         choices=["P0", "P1", "P2", "P3"], required=False, help_text="Overrides the rule."
     )
     fingerprint = serializers.CharField(
         required=False, help_text="Groups repeats; default: derived from the title."
     )
-    status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
+    status = ChoiceField(choices=["firing", "resolved"], default="firing")
     type = serializers.CharField(required=False, help_text="An incident type from the contract.")
     summary = serializers.CharField(required=False)
     id = serializers.CharField(required=False, help_text="Your id: a redelivery is stored once.")

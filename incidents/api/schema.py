@@ -12,8 +12,9 @@ _ERRORS = {
     400: (
         "Bad input: malformed JSON, a field that is missing or invalid.",
         {
-            "detail": 'Invalid input: severity: "P9" is not a valid choice.',
-            "errors": {"severity": ['"P9" is not a valid choice.']},
+            "detail": 'Invalid input: severity: "P9" is not a valid choice. '
+            "Valid values: P0, P1, P2, P3.",
+            "errors": {"severity": ['"P9" is not a valid choice. Valid values: P0, P1, P2, P3.']},
         },
     ),
     401: (

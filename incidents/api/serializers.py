@@ -23,6 +23,7 @@ from ..models import (
     TemplateKind,
     TimelineEntry,
 )
+from .fields import ChoiceField, ModelSerializer
 
 MAX_POSITIVE_INT = 2_147_483_647
 # Nothing Harbormaster tracks happened before this; older timestamps are typos.
@@ -108,7 +109,7 @@ class RolesSerializer(serializers.Serializer):
     security_lead = RoleHolderSerializer(allow_null=True)
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
     affected_services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     roles = serializers.SerializerMethodField()
@@ -175,9 +176,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             )
         return roles_representation(active)
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=["met", "breached", "pending", "overdue", "none"])
-    )
+    @extend_schema_field(ChoiceField(choices=["met", "breached", "pending", "overdue", "none"]))
     def get_response_sla(self, obj) -> str:
         return domain.sla_state(
             response_due_at=obj.response_due_at,
@@ -187,7 +186,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         ).code
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -207,7 +206,7 @@ class HistoryRecordSerializer(serializers.Serializer):
 
     at = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Username; null for the system.")
-    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    action = ChoiceField(choices=["created", "changed", "deleted"])
     reason = serializers.CharField(allow_null=True)
     request_id = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
@@ -269,9 +268,9 @@ class _IncidentDetailsSerializer(StrictSerializer):
 
 class IncidentCreateSerializer(_IncidentDetailsSerializer):
     title = serializers.CharField(max_length=200)
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    type = serializers.ChoiceField(choices=IncidentType.choices)
-    detection_source = serializers.ChoiceField(choices=DetectionSource.choices)
+    severity = ChoiceField(choices=Severity.choices)
+    type = ChoiceField(choices=IncidentType.choices)
+    detection_source = ChoiceField(choices=DetectionSource.choices)
     detected_at = PastDateTimeField(
         required=False, allow_null=True, help_text="Defaults to now; fixes the reference."
     )
@@ -293,9 +292,9 @@ class IncidentUpdateSerializer(_IncidentDetailsSerializer):
         help_text="The `version` you read. Required unless sent as `If-Match`.",
     )
     title = serializers.CharField(max_length=200, required=False)
-    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    type = serializers.ChoiceField(choices=IncidentType.choices, required=False)
-    detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
+    severity = ChoiceField(choices=Severity.choices, required=False)
+    type = ChoiceField(choices=IncidentType.choices, required=False)
+    detection_source = ChoiceField(choices=DetectionSource.choices, required=False)
     # The customer-facing wording: external messages and the status page use only these.
     public_title = _text(max_length=200, help_text="The heading customers see.")
     public_summary = _text(help_text="What customers are told happened.")
@@ -304,7 +303,7 @@ class IncidentUpdateSerializer(_IncidentDetailsSerializer):
 
 
 class TransitionSerializer(StrictSerializer):
-    to = serializers.ChoiceField(choices=Status.choices, help_text="The status to move to.")
+    to = ChoiceField(choices=Status.choices, help_text="The status to move to.")
     resolution_summary = _text(help_text="Required when `to` is `resolved`.")
     cancel_reason = _text(help_text="Required when `to` is `cancelled` (e.g. false alarm).")
     reason = _text(
@@ -380,8 +379,8 @@ class CommunicationSerializer(serializers.Serializer):
     template = serializers.CharField(
         help_text="initial | update | resolved", source="template_name"
     )
-    audience = serializers.ChoiceField(choices=Audience.choices)
-    channels = serializers.ListField(child=serializers.ChoiceField(choices=CommChannel.choices))
+    audience = ChoiceField(choices=Audience.choices)
+    channels = serializers.ListField(child=ChoiceField(choices=CommChannel.choices))
     email_recipients = serializers.ListField(child=serializers.EmailField())
     fields = serializers.DictField(child=serializers.CharField(), help_text="The sender fields.")
     subject = serializers.CharField()
@@ -428,13 +427,13 @@ class SenderFieldsSerializer(StrictSerializer):
 
 
 class CommunicationSendSerializer(StrictSerializer):
-    template = serializers.ChoiceField(
+    template = ChoiceField(
         choices=[(name, name) for name in API_TEMPLATE_NAMES.values()],
         help_text="initial, update or resolved: the spec's three templates.",
     )
-    audience = serializers.ChoiceField(choices=Audience.choices)
+    audience = ChoiceField(choices=Audience.choices)
     channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=CommChannel.choices),
+        child=ChoiceField(choices=CommChannel.choices),
         min_length=1,
         max_length=len(CommChannel.choices),
     )

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..choices import AlertSource, AlertStatus, IncidentType, Severity
+from ..kernel.valid_choices import invalid_choice_text
+
+ALERT_STATUSES = (AlertStatus.FIRING, AlertStatus.RESOLVED)
 
 
 class PayloadError(ValueError):
@@ -190,16 +193,16 @@ def parse_generic(body: Any) -> NormalizedAlert:
         errors["title"] = ["This field is required."]
     severity = body.get("severity", "")
     if severity and severity not in Severity.values:
-        errors["severity"] = [f"Expected one of {', '.join(Severity.values)}."]
+        errors["severity"] = [invalid_choice_text(severity, Severity.values)]
     status = body.get("status", AlertStatus.FIRING)
-    if status not in (AlertStatus.FIRING, AlertStatus.RESOLVED):
-        errors["status"] = ["Expected firing or resolved."]
+    if status not in ALERT_STATUSES:
+        errors["status"] = [invalid_choice_text(status, ALERT_STATUSES)]
     details = body.get("details", {})
     if not isinstance(details, dict):
         errors["details"] = ["Expected an object."]
     incident_type = body.get("type", "")
     if incident_type and incident_type not in IncidentType.values:
-        errors["type"] = ["Unknown incident type."]
+        errors["type"] = [invalid_choice_text(incident_type, IncidentType.values)]
     if errors:
         raise PayloadError("The alert is not valid.", errors)
     fingerprint = body.get("fingerprint") or _label_fingerprint({"title": title.strip()})

@@ -2,11 +2,13 @@
 
 from django import forms
 
+from incidents.kernel.valid_choices import ValidChoicesFormMixin
+
 from .export import FORMATS
 from .tables import history_tables
 
 
-class AuditExportForm(forms.Form):
+class AuditExportForm(ValidChoicesFormMixin, forms.Form):
     since = forms.DateTimeField(required=False, help_text="UTC, e.g. 2026-01-01 00:00")
     until = forms.DateTimeField(required=False)
     model = forms.ChoiceField(required=False)

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from incidents.kernel.valid_choices import ValidChoicesFormMixin
+
 from . import domain
 from .models import BreachAssessment, NotificationObligation
 from .services import ANCHOR_NAMES, FACT_FIELDS, submission_too_early
@@ -81,7 +83,7 @@ def _fact(clean, value):
         raise forms.ValidationError(str(error)) from None
 
 
-class BreachAssessmentForm(forms.ModelForm):
+class BreachAssessmentForm(ValidChoicesFormMixin, forms.ModelForm):
     residents_by_state = LinesMappingField(
         label="Residents per state",
         example="CO=120",
@@ -138,7 +140,7 @@ class BreachAssessmentForm(forms.ModelForm):
         return data
 
 
-class ObligationForm(forms.ModelForm):
+class ObligationForm(ValidChoicesFormMixin, forms.ModelForm):
     RECORD_CHOICES = [
         ("", "—"),
         ("submit", "Record the notification as submitted"),

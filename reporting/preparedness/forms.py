@@ -4,6 +4,7 @@ do, so a bad entry becomes a form error rather than a refused save."""
 from django import forms
 from django.utils import timezone
 
+from incidents.kernel.valid_choices import ValidChoicesFormMixin
 from incidents.models import ContactPoint
 
 from . import domain
@@ -12,7 +13,7 @@ from .models import Drill, ProcedureReview, TrainingRecord
 from .services import training_validity_months
 
 
-class ProcedureReviewForm(forms.ModelForm):
+class ProcedureReviewForm(ValidChoicesFormMixin, forms.ModelForm):
     class Meta:
         model = ProcedureReview
         fields = ["quarter", "reviewer", "due_on", "procedure_version", "outcome", "changes_made"]
@@ -48,7 +49,7 @@ class ProcedureReviewForm(forms.ModelForm):
         return data
 
 
-class DrillForm(forms.ModelForm):
+class DrillForm(ValidChoicesFormMixin, forms.ModelForm):
     class Meta:
         model = Drill
         fields = [
@@ -89,7 +90,7 @@ class DrillForm(forms.ModelForm):
         return data
 
 
-class TrainingRecordForm(forms.ModelForm):
+class TrainingRecordForm(ValidChoicesFormMixin, forms.ModelForm):
     evidence_url = forms.URLField(
         required=False, assume_scheme="https", help_text="Certificate or attendance record."
     )
@@ -126,7 +127,7 @@ class TrainingRecordForm(forms.ModelForm):
         return data
 
 
-class ContactConfirmForm(forms.Form):
+class ContactConfirmForm(ValidChoicesFormMixin, forms.Form):
     # Bounds come from the model so an over-long value is a form error, not a DataError.
     email = forms.EmailField(
         max_length=ContactPoint._meta.get_field("email").max_length,
