@@ -40,7 +40,9 @@ EDITABLE_FIELDS = (
 
 
 def _timeline(incident, *, text: str, user, at) -> None:
-    entry = TimelineEntry(incident=incident, kind=TimelineKind.POST_INCIDENT, text=text, author=user, at=at)
+    entry = TimelineEntry(
+        incident=incident, kind=TimelineKind.POST_INCIDENT, text=text, author=user, at=at
+    )
     history_save(entry, user=user, reason="Timeline: post-incident")
 
 

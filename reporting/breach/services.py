@@ -47,7 +47,9 @@ def _now(now):
 
 
 def _timeline(incident: Incident, *, text: str, user, at: datetime) -> None:
-    entry = TimelineEntry(incident=incident, at=at, kind=TimelineKind.COMPLIANCE, text=text, author=user)
+    entry = TimelineEntry(
+        incident=incident, at=at, kind=TimelineKind.COMPLIANCE, text=text, author=user
+    )
     history_save(entry, user=user, reason="Timeline: breach record")
 
 

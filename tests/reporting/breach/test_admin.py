@@ -131,7 +131,7 @@ def test_regimes_are_editable_in_admin_with_history(client, people, django_user_
 
 def test_the_assessment_page_reads_its_clocks_in_words(client, open_breach, people, settings):
     settings.TIME_ZONE = "UTC"
-    incident, gdpr = gdpr_assessment(open_breach, people)
+    _, gdpr = gdpr_assessment(open_breach, people)
     client.force_login(people["sec"])
     page = client.get(
         reverse("admin:reporting_breachassessment_change", args=[gdpr.assessment_id])
