@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 from ..communications import domain as comms_domain
 from ..communications.services import communication_send
 from ..models import ApiScope, Communication, CommunicationTemplate, Incident
+from .communication_serializers import CommunicationSendSerializer, CommunicationSerializer
 from .errors import ApiError
 from .idempotency import IdempotentMixin
 from .pagination import FixedOrderCursorPagination
 from .schema import IDEMPOTENCY_PARAMETER, READ_ERRORS, WRITE_ERRORS, error_responses
-from .serializers import CommunicationSendSerializer, CommunicationSerializer
 from .views import REFERENCE_PATTERN
 from .visibility import incidents_visible_to_request
 

@@ -15,12 +15,9 @@ from rest_framework import serializers
 from .. import domain
 from ..choices import DetectionSource, IncidentType, ResponseRole, Severity, Status
 from ..models import (
-    Audience,
-    CommChannel,
     Incident,
     RoleAssignment,
     Service,
-    TemplateKind,
     TimelineEntry,
 )
 from .fields import ChoiceField, ModelSerializer
@@ -61,7 +58,7 @@ class PastDateTimeField(serializers.DateTimeField):
     default_error_messages = {"too_early": "Timestamps before 2000-01-01 are not accepted."}
 
 
-def _text(**kwargs):
+def text_field(**kwargs):
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_blank", True)
     kwargs.setdefault("max_length", TEXT_MAX)
@@ -215,14 +212,14 @@ class HistoryRecordSerializer(serializers.Serializer):
 
 # --- input -------------------------------------------------------------------------------------
 _DETAIL_FIELDS = {
-    "summary": lambda: _text(),
+    "summary": lambda: text_field(),
     "users_affected": lambda: serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=MAX_POSITIVE_INT
     ),
-    "customer_impact": lambda: _text(),
-    "business_impact": lambda: _text(),
-    "data_integrity_impact": lambda: _text(),
-    "security_implications": lambda: _text(),
+    "customer_impact": lambda: text_field(),
+    "business_impact": lambda: text_field(),
+    "data_integrity_impact": lambda: text_field(),
+    "security_implications": lambda: text_field(),
     "personal_data_involved": lambda: serializers.BooleanField(required=False),
     "is_drill": lambda: serializers.BooleanField(required=False),
     "started_at": lambda: PastDateTimeField(required=False, allow_null=True),
@@ -296,17 +293,17 @@ class IncidentUpdateSerializer(_IncidentDetailsSerializer):
     type = ChoiceField(choices=IncidentType.choices, required=False)
     detection_source = ChoiceField(choices=DetectionSource.choices, required=False)
     # The customer-facing wording: external messages and the status page use only these.
-    public_title = _text(max_length=200, help_text="The heading customers see.")
-    public_summary = _text(help_text="What customers are told happened.")
-    public_impact = _text(help_text="What customers may notice.")
-    public_resolution = _text(help_text="What customers are told was fixed.")
+    public_title = text_field(max_length=200, help_text="The heading customers see.")
+    public_summary = text_field(help_text="What customers are told happened.")
+    public_impact = text_field(help_text="What customers may notice.")
+    public_resolution = text_field(help_text="What customers are told was fixed.")
 
 
 class TransitionSerializer(StrictSerializer):
     to = ChoiceField(choices=Status.choices, help_text="The status to move to.")
-    resolution_summary = _text(help_text="Required when `to` is `resolved`.")
-    cancel_reason = _text(help_text="Required when `to` is `cancelled` (e.g. false alarm).")
-    reason = _text(
+    resolution_summary = text_field(help_text="Required when `to` is `resolved`.")
+    cancel_reason = text_field(help_text="Required when `to` is `cancelled` (e.g. false alarm).")
+    reason = text_field(
         help_text="Required to reopen (resolved → investigating) and to close with open "
         "work; a note otherwise."
     )
@@ -369,81 +366,3 @@ class RolesUpdateSerializer(StrictSerializer):
     technical_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
     communications_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
     security_lead = _DocumentedRoleHolderField(required=False, allow_null=True)
-
-
-# --- communications ----------------------------------------------------------------------------
-class CommunicationSerializer(serializers.Serializer):
-    """One message as it was sent (for external ones: exactly what customers got)."""
-
-    id = serializers.IntegerField()
-    template = serializers.CharField(
-        help_text="initial | update | resolved", source="template_name"
-    )
-    audience = ChoiceField(choices=Audience.choices)
-    channels = serializers.ListField(child=ChoiceField(choices=CommChannel.choices))
-    email_recipients = serializers.ListField(child=serializers.EmailField())
-    fields = serializers.DictField(child=serializers.CharField(), help_text="The sender fields.")
-    subject = serializers.CharField()
-    body = serializers.CharField()
-    public_status = serializers.CharField(
-        allow_blank=True, help_text="External: the status customers were told."
-    )
-    sent_by = serializers.CharField(allow_null=True, help_text="Username.")
-    sent_at = serializers.DateTimeField()
-
-    def to_representation(self, instance):
-        return super().to_representation(
-            {
-                "id": instance.pk,
-                "template_name": API_TEMPLATE_NAMES.get(instance.kind, instance.kind),
-                "audience": instance.audience,
-                "channels": list(instance.channels or []),
-                "email_recipients": [a for a in instance.email_recipients.splitlines() if a],
-                "fields": dict(instance.fields or {}),
-                "subject": instance.subject,
-                "body": instance.body,
-                "public_status": instance.public_status,
-                "sent_by": instance.sent_by.get_username() if instance.sent_by else None,
-                "sent_at": instance.sent_at,
-            }
-        )
-
-
-# The API's template names (the spec's three) → TemplateKind values.
-API_TEMPLATE_NAMES = {
-    TemplateKind.INITIAL: "initial",
-    TemplateKind.UPDATE: "update",
-    TemplateKind.RESOLUTION: "resolved",
-}
-
-
-class SenderFieldsSerializer(StrictSerializer):
-    eta = _text(max_length=500, help_text="Estimated resolution time.")
-    updates = _text(max_length=500, help_text="Where updates are posted.")
-    progress = _text(help_text="What has been done.")
-    next_steps = _text(help_text="Planned actions.")
-    root_cause = _text(help_text="Brief explanation.")
-    prevention = _text(help_text="Steps to prevent recurrence.")
-
-
-class CommunicationSendSerializer(StrictSerializer):
-    template = ChoiceField(
-        choices=[(name, name) for name in API_TEMPLATE_NAMES.values()],
-        help_text="initial, update or resolved: the spec's three templates.",
-    )
-    audience = ChoiceField(choices=Audience.choices)
-    channels = serializers.ListField(
-        child=ChoiceField(choices=CommChannel.choices),
-        min_length=1,
-        max_length=len(CommChannel.choices),
-    )
-    email_recipients = serializers.ListField(
-        child=serializers.EmailField(),
-        required=False,
-        max_length=200,
-        help_text="For the email channel.",
-    )
-    fields = SenderFieldsSerializer(required=False, help_text="The sender fields.")
-
-    def validate_template(self, value):
-        return {name: kind for kind, name in API_TEMPLATE_NAMES.items()}[value]
