@@ -222,3 +222,73 @@ def live_url(request, migrated_data_kept, django_db_serialized_rollback, transac
     server._live_server_modified_settings.enable()
     yield server.url
     server._live_server_modified_settings.disable()
+
+
+# The one Playwright harness of the browser tests. Request the data fixtures (committed rows)
+# before `browser_page` / `new_browser_page` in a test's signature: Playwright's sync API keeps
+# an event loop running in this thread, where Django refuses ORM calls.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path("/tmp/browser-screenshots")
+PASSWORD = "pw"  # what UserFactory sets
+
+
+@pytest.fixture
+def chromium():
+    """Debian's headless Chromium, driven by Playwright (skipped, or failed under CI, when
+    it is not installed)."""
+    skip_or_fail_without_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_browser_page(chromium, request):
+    """`new_browser_page(width=1400, height=900)`: a page in a context of its own (its own
+    login). When the test failed, a full-page screenshot of each page it opened goes to
+    /tmp/browser-screenshots/<test name>.png (then <test name>-2.png, ...)."""
+    contexts = []
+
+    def make(width=1400, height=900):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        return context.new_page()
+
+    failed_before = request.session.testsfailed
+    yield make
+    # The call's failure is counted before the fixture's teardown runs.
+    if request.session.testsfailed > failed_before:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in contexts for page in context.pages]
+        for n, page in enumerate(pages, start=1):
+            suffix = "" if n == 1 else f"-{n}"
+            page.screenshot(
+                path=str(SCREENSHOTS / f"{request.node.name}{suffix}.png"), full_page=True
+            )
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(new_browser_page):
+    """A 1400x900 page (see `new_browser_page`)."""
+    return new_browser_page()
+
+
+def submit_admin_login(page, username, password=PASSWORD):
+    """Fill in the admin login form the page shows and wait for the page it leads to."""
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+
+
+def admin_log_in(page, live_url, username, password=PASSWORD, next_path="/admin/"):
+    """Log in through the admin login form, then on to `next_path` (URL-encoded)."""
+    page.goto(f"{live_url}/admin/login/?next={next_path}")
+    submit_admin_login(page, username, password)

@@ -10,11 +10,10 @@ import pytest
 
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup
-from tests.incidents.builders import CHROMIUM, UserFactory, skip_or_fail_without_chromium
+from tests.incidents.builders import UserFactory, admin_log_in, skip_or_fail_without_chromium
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
 SHOTS = "/tmp/command-page"
 WIDTHS = (1280, 1400)
 
@@ -55,31 +54,12 @@ def world(live_url):
 
 
 @pytest.fixture
-def page(world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-
-
-def log_in(page, live_url, username, next_path):
-    page.goto(f"{live_url}/admin/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state("load")
+def page(world, new_browser_page):
+    """A 1280 px page that records uncaught JavaScript errors."""
+    tab = new_browser_page(width=1280)
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    return tab
 
 
 def assert_band_fits(page, name):
@@ -102,16 +82,9 @@ def submit_transition(page, **fields):
 
 
 def test_responder_and_commander_journey(live_url, world, page):
-    try:
-        journey(live_url, world["incident"], page)
-    except BaseException:
-        page.screenshot(path=f"{SHOTS}-failure.png", full_page=True)
-        raise
-
-
-def journey(live_url, incident, page):
+    incident = world["incident"]
     change = f"/admin/incidents/incident/{incident.pk}/change/"
-    log_in(page, live_url, "ic.anna", change)
+    admin_log_in(page, live_url, "ic.anna", next_path=change)
     assert page.url.endswith(change)
 
     band = page.locator("#incident-band")

@@ -10,9 +10,9 @@ from django.utils import timezone
 from incidents.choices import ResponseRole, StaffGroup
 from incidents.models import RoleAssignment
 from tests.incidents.builders import (
-    CHROMIUM,
     IncidentFactory,
     UserFactory,
+    admin_log_in,
     skip_or_fail_without_chromium,
 )
 
@@ -32,33 +32,19 @@ def home_world(live_url):
     return me
 
 
-def test_staff_home_shows_sections_and_my_incidents_first(live_url, home_world):
-    from playwright.sync_api import sync_playwright
+def test_staff_home_shows_sections_and_my_incidents_first(live_url, home_world, browser_page):
+    page = browser_page
+    admin_log_in(page, live_url, "commander")
+    assert urlparse(page.url).path == "/admin/"
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        try:
-            page.goto(f"{live_url}/admin/login/?next=/admin/")
-            page.fill("#id_username", "commander")
-            page.fill("#id_password", "pw")
-            page.click("input[type=submit]")
-            page.wait_for_load_state("load")
-            assert urlparse(page.url).path == "/admin/"
-
-            rows = page.locator("#panel-open-incidents li").all_inner_texts()
-            assert len(rows) == 2
-            assert "mine" in rows[0] and "Checkout returns 502" in rows[0]
-            assert "Search is slow" in rows[1] and "mine" not in rows[1]
-            captions = page.locator(".home-section caption .section").all_inner_texts()
-            assert [c.lower() for c in captions][:2] == ["respond", "communicate"]
-            assert "comply and audit" in [c.lower() for c in captions]
-            assert page.locator("#section-respond >> text=Incidents").first.is_visible()
-            with page.expect_navigation():
-                page.click("#panel-open-incidents >> text=Checkout returns 502")
-            assert "/admin/incidents/incident/" in page.url
-        except Exception:
-            page.screenshot(path="/tmp/home-failure.png", full_page=True)
-            raise
-        finally:
-            browser.close()
+    rows = page.locator("#panel-open-incidents li").all_inner_texts()
+    assert len(rows) == 2
+    assert "mine" in rows[0] and "Checkout returns 502" in rows[0]
+    assert "Search is slow" in rows[1] and "mine" not in rows[1]
+    captions = page.locator(".home-section caption .section").all_inner_texts()
+    assert [c.lower() for c in captions][:2] == ["respond", "communicate"]
+    assert "comply and audit" in [c.lower() for c in captions]
+    assert page.locator("#section-respond >> text=Incidents").first.is_visible()
+    with page.expect_navigation():
+        page.click("#panel-open-incidents >> text=Checkout returns 502")
+    assert "/admin/incidents/incident/" in page.url

@@ -3,22 +3,19 @@ Auditor logs in through the admin login form, opens the security incident from t
 sees it read-only and opens its history; a plain responder is told how many security
 incidents the list does not show and gets not-found on the incident's address."""
 
-from pathlib import Path
-
 import pytest
 
 from incidents.choices import StaffGroup
 from tests.incidents.builders import (
-    CHROMIUM,
     IncidentFactory,
     UserFactory,
+    admin_log_in,
     skip_or_fail_without_chromium,
 )
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
-SCREENSHOTS = Path("/tmp/need-to-know-screenshots")
+INCIDENTS = "/admin/incidents/incident/"
 
 
 @pytest.fixture
@@ -33,41 +30,12 @@ def world(live_url):
     return {"breach": breach, "outage": outage}
 
 
-@pytest.fixture
-def page(world, request):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = chromium.new_context(viewport={"width": 1400, "height": 900})
-            page = context.new_page()
-            failed_before = request.session.testsfailed
-            yield page
-            # A screenshot of where a failing journey stood (the call's failure is counted
-            # before the fixture's teardown runs).
-            if request.session.testsfailed > failed_before:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-            context.close()
-        finally:
-            chromium.close()
-
-
-def log_in(page, live_url, username):
-    page.goto(f"{live_url}/admin/login/?next=/admin/incidents/incident/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state("load")
-
-
-def test_auditor_opens_the_security_incident_read_only_with_its_history(live_url, world, page):
+def test_auditor_opens_the_security_incident_read_only_with_its_history(
+    live_url, world, browser_page
+):
+    page = browser_page
     breach = world["breach"]
-    log_in(page, live_url, "auditor")
+    admin_log_in(page, live_url, "auditor", next_path=INCIDENTS)
     assert page.url.endswith("/admin/incidents/incident/")
     assert "not shown: need-to-know" not in page.content()
     with page.expect_navigation():
@@ -88,9 +56,10 @@ def test_auditor_opens_the_security_incident_read_only_with_its_history(live_url
     assert "doesn’t exist" not in page.content() and "doesn't exist" not in page.content()
 
 
-def test_responder_is_told_what_is_withheld_and_gets_not_found(live_url, world, page):
+def test_responder_is_told_what_is_withheld_and_gets_not_found(live_url, world, browser_page):
+    page = browser_page
     breach, outage = world["breach"], world["outage"]
-    log_in(page, live_url, "responder")
+    admin_log_in(page, live_url, "responder", next_path=INCIDENTS)
     notice = page.locator(".messagelist li", has_text="not shown: need-to-know")
     assert notice.inner_text().strip() == "1 security incident is not shown: need-to-know."
     listing = page.locator("#result_list").inner_text()

@@ -14,15 +14,14 @@ from django.utils import timezone
 from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, StaffGroup, Status
 from tests.incidents.builders import (
-    CHROMIUM,
     ServiceFactory,
     UserFactory,
+    admin_log_in,
     skip_or_fail_without_chromium,
 )
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
 MARKER = "INTERNAL-ONLY-7f3a"
 SCREENSHOTS = Path("/tmp/comms-lead-screenshots")
 PUBLIC = {
@@ -63,37 +62,6 @@ def world(live_url):
     return {"incident": incident}
 
 
-@pytest.fixture
-def page(world, request):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            context = chromium.new_context(viewport={"width": 1400, "height": 900})
-            page = context.new_page()
-            failed_before = request.session.testsfailed
-            yield page
-            # Where a failing journey stood (the failure is counted before this teardown).
-            if request.session.testsfailed > failed_before:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-            context.close()
-        finally:
-            chromium.close()
-
-
-def log_in(page, live_url, username, next_path):
-    page.goto(f"{live_url}/admin/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state("load")
-
-
 def fill_message(page, *, audience, channels, emails=""):
     """The send form as a person fills it in: audience, channels, the sender's lines."""
     page.check(f"input[name=audience][value={audience}]")
@@ -109,10 +77,11 @@ def submit(page, name):
         page.click(f"#send-communication input[name={name}]")
 
 
-def test_communications_lead_publishes_only_the_public_wording(live_url, world, page):
+def test_communications_lead_publishes_only_the_public_wording(live_url, world, browser_page):
+    page = browser_page
     incident = world["incident"]
     change = f"/admin/incidents/incident/{incident.pk}/change/"
-    log_in(page, live_url, "clara", change)
+    admin_log_in(page, live_url, "clara", next_path=change)
     assert urlparse(page.url).path == change
 
     # The incident page says there is no public wording yet and links to where it is written.

@@ -10,7 +10,7 @@ from incidents import services
 from incidents.choices import DetectionSource, IncidentType, Severity, Status
 from incidents.communications.services import communication_send
 from incidents.models import CommunicationTemplate
-from tests.incidents.builders import CHROMIUM, ServiceFactory, skip_or_fail_without_chromium
+from tests.incidents.builders import ServiceFactory, skip_or_fail_without_chromium
 
 INTERNAL_NOTE = "INTERNAL-ONLY: db replica lag, on-call paged Bob"
 PUBLIC_TEXT = "We rolled back a faulty release; payments are recovering"
@@ -175,29 +175,6 @@ def test_drills_and_cancelled_incidents_stay_off(client, now):
 
 
 # --- headless Chromium ------------------------------------------------------------------
-@pytest.fixture
-def browser_page():
-    skip_or_fail_without_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def live_world(live_url):
     """Committed rows for the live server, written before the browser starts (Playwright's

@@ -21,12 +21,11 @@ from incidents.choices import DetectionSource, IncidentType, Severity, StaffGrou
 from incidents.communications.services import communication_send
 from incidents.models import CommunicationTemplate
 from reporting.breach import services as breach_services
-from tests.incidents.builders import CHROMIUM, UserFactory, skip_or_fail_without_chromium
+from tests.incidents.builders import UserFactory, admin_log_in, skip_or_fail_without_chromium
 from tests.reporting.builders import regimes
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
 SCREENSHOTS = Path("/tmp/auditor-screenshots")
 TITLE = "Customer table exfiltrated"
 EXPORT = "/admin/reporting/auditseal/export/"
@@ -104,55 +103,6 @@ def world(live_url):
     return {"incident": incident, "assessment": assessment, "communication": communication}
 
 
-@pytest.fixture
-def browser(world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def new_page(browser, request):
-    """Pages in their own contexts (one login each); a screenshot of each on failure."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, accept_downloads=True
-        )
-        contexts.append(context)
-        return context.new_page()
-
-    failed_before = request.session.testsfailed
-    yield make
-    # The call's failure is counted before the fixture's teardown runs.
-    if request.session.testsfailed > failed_before:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for n, context in enumerate(contexts):
-            for m, page in enumerate(context.pages):
-                name = f"{request.node.name}-{n}-{m}.png"
-                page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-    for context in contexts:
-        context.close()
-
-
-def log_in(page, live_url, username, next_path="/admin/"):
-    page.goto(f"{live_url}/admin/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    assert "/admin/login/" not in page.url, page.locator(".errornote").all_inner_texts()
-
-
 def open_more_actions(page):
     more = page.locator("#band-more")
     if more.get_attribute("open") is None:
@@ -160,13 +110,14 @@ def open_more_actions(page):
 
 
 def test_auditor_reads_the_security_incident_its_evidence_and_trail_and_changes_nothing(
-    live_url, world, new_page
+    live_url, world, new_browser_page
 ):
     incident = world["incident"]
     reference = incident.reference
     change_path = f"/admin/incidents/incident/{incident.pk}/change/"
-    page = new_page()
-    log_in(page, live_url, "auditor", "/admin/incidents/incident/")
+    page = new_browser_page()
+    admin_log_in(page, live_url, "auditor", next_path="/admin/incidents/incident/")
+    assert "/admin/login/" not in page.url, page.locator(".errornote").all_inner_texts()
 
     # The incident list shows it, with no notice of anything withheld.
     assert page.url.endswith("/admin/incidents/incident/")
@@ -300,10 +251,11 @@ def test_auditor_reads_the_security_incident_its_evidence_and_trail_and_changes_
     assert page.locator("#band-title").inner_text() == TITLE
 
 
-def test_exporter_without_need_to_know_is_told_what_is_left_out(live_url, world, new_page):
+def test_exporter_without_need_to_know_is_told_what_is_left_out(live_url, world, new_browser_page):
     reference = world["incident"].reference
-    page = new_page()
-    log_in(page, live_url, "clerk", EXPORT)
+    page = new_browser_page()
+    admin_log_in(page, live_url, "clerk", next_path=EXPORT)
+    assert "/admin/login/" not in page.url, page.locator(".errornote").all_inner_texts()
     assert page.url.endswith(EXPORT)
     notice = page.locator(".messagelist li", has_text="need-to-know")
     assert notice.inner_text().strip() == (

@@ -13,16 +13,15 @@ from django.utils.formats import date_format
 
 from incidents.choices import IncidentType, Severity, StaffGroup
 from tests.incidents.builders import (
-    CHROMIUM,
     IncidentFactory,
     UserFactory,
+    admin_log_in,
     skip_or_fail_without_chromium,
 )
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
 SCREENSHOT = "/tmp/breach-journey.png"
-FAILURE = "/tmp/breach-journey-failure.png"
 
 
 @pytest.fixture
@@ -41,89 +40,71 @@ def breach_world(live_url):
     return {"incident": incident, "aware": aware}
 
 
-def test_security_lead_starts_a_breach_assessment_and_sees_the_deadlines(live_url, breach_world):
-    from playwright.sync_api import sync_playwright
-
+def test_security_lead_starts_a_breach_assessment_and_sees_the_deadlines(
+    live_url, breach_world, browser_page
+):
+    page = browser_page
     incident, aware = breach_world["incident"], breach_world["aware"]
     gdpr_due = f"{aware + timedelta(hours=72):%Y-%m-%d %H:%M}"
     # The assessment page shows times in the admin's format ("Dec. 10, 2026, 5:15 p.m.").
     gdpr_due_admin = date_format(aware + timedelta(hours=72), "DATETIME_FORMAT")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        try:
-            page.goto(f"{live_url}/admin/login/?next=/admin/")
-            page.fill("#id_username", "sec.lead")
-            page.fill("#id_password", "pw")
-            page.click("input[type=submit]")
-            page.wait_for_load_state("load")
-            assert urlparse(page.url).path == "/admin/"
+    admin_log_in(page, live_url, "sec.lead")
+    assert urlparse(page.url).path == "/admin/"
 
-            # The incident list, then the security incident.
-            page.goto(f"{live_url}/admin/incidents/incident/")
-            with page.expect_navigation():
-                page.click(f"#result_list >> text={incident.reference}")
-            assert f"/admin/incidents/incident/{incident.pk}/" in page.url
-            assert "Customer records exported by a stolen token" in page.content()
+    # The incident list, then the security incident.
+    page.goto(f"{live_url}/admin/incidents/incident/")
+    with page.expect_navigation():
+        page.click(f"#result_list >> text={incident.reference}")
+    assert f"/admin/incidents/incident/{incident.pk}/" in page.url
+    assert "Customer records exported by a stolen token" in page.content()
 
-            # Start the breach assessment from the incident page's breach section
-            # (a confirmation page first).
-            with page.expect_navigation():
-                page.locator(
-                    ".incident-panel-body a", has_text="Start the breach assessment"
-                ).click()
-            assert "Start the breach assessment" in page.content()
-            with page.expect_navigation():
-                page.click("input[value='Start the breach assessment']")
-            assert "/admin/reporting/breachassessment/" in page.url
-            assert page.locator(".messagelist").inner_text().startswith("Breach assessment")
+    # Start the breach assessment from the incident page's breach section
+    # (a confirmation page first).
+    with page.expect_navigation():
+        page.locator(".incident-panel-body a", has_text="Start the breach assessment").click()
+    assert "Start the breach assessment" in page.content()
+    with page.expect_navigation():
+        page.click("input[value='Start the breach assessment']")
+    assert "/admin/reporting/breachassessment/" in page.url
+    assert page.locator(".messagelist").inner_text().startswith("Breach assessment")
 
-            # Structured input: no JSON and no "null" in any field.
-            residents = page.locator("#id_residents_by_state")
-            jurisdictions = page.locator("#id_jurisdictions")
-            assert residents.input_value() == "" and jurisdictions.input_value() == ""
-            for field in page.locator("input[type=text], textarea").all():
-                assert field.input_value() not in ("null", "{}", "[]")
+    # Structured input: no JSON and no "null" in any field.
+    residents = page.locator("#id_residents_by_state")
+    jurisdictions = page.locator("#id_jurisdictions")
+    assert residents.input_value() == "" and jurisdictions.input_value() == ""
+    for field in page.locator("input[type=text], textarea").all():
+        assert field.input_value() not in ("null", "{}", "[]")
 
-            page.fill("#id_awareness_at_0", f"{aware:%Y-%m-%d}")
-            page.fill("#id_awareness_at_1", f"{aware:%H:%M:%S}")
-            page.fill("#id_awareness_reason", "SOC confirmed the export at 09:00")
-            page.check("#id_personal_data_involved")
-            page.fill("#id_approx_data_subjects", "620")
-            residents.fill("CO=600\nTX=20")
-            jurisdictions.fill("EU, US-CO")
-            page.get_by_label("GDPR Art. 33 (supervisory authority)").check()
-            page.get_by_label("Colorado", exact=False).first.check()
-            with page.expect_navigation():
-                page.click("input[name=_continue]")
-            assert page.locator(".errornote").count() == 0, page.locator(
-                ".errorlist"
-            ).all_inner_texts()
+    page.fill("#id_awareness_at_0", f"{aware:%Y-%m-%d}")
+    page.fill("#id_awareness_at_1", f"{aware:%H:%M:%S}")
+    page.fill("#id_awareness_reason", "SOC confirmed the export at 09:00")
+    page.check("#id_personal_data_involved")
+    page.fill("#id_approx_data_subjects", "620")
+    residents.fill("CO=600\nTX=20")
+    jurisdictions.fill("EU, US-CO")
+    page.get_by_label("GDPR Art. 33 (supervisory authority)").check()
+    page.get_by_label("Colorado", exact=False).first.check()
+    with page.expect_navigation():
+        page.click("input[name=_continue]")
+    assert page.locator(".errornote").count() == 0, page.locator(".errorlist").all_inner_texts()
 
-            # The assessment page: each obligation with its deadline.
-            obligations = page.locator(".inline-group").filter(has_text="Notification obligations")
-            text = obligations.inner_text()
-            assert "Notification to the lead supervisory authority" in text
-            assert gdpr_due_admin in text  # GDPR Art. 33: 72 h after awareness
-            assert "Attorney General" in text or "Colorado" in text
-            assert residents.input_value() == "CO=600\nTX=20"
-            assert jurisdictions.input_value() == "EU, US-CO"
-            page.screenshot(path=SCREENSHOT, full_page=True)
+    # The assessment page: each obligation with its deadline.
+    obligations = page.locator(".inline-group").filter(has_text="Notification obligations")
+    text = obligations.inner_text()
+    assert "Notification to the lead supervisory authority" in text
+    assert gdpr_due_admin in text  # GDPR Art. 33: 72 h after awareness
+    assert "Attorney General" in text or "Colorado" in text
+    assert residents.input_value() == "CO=600\nTX=20"
+    assert jurisdictions.input_value() == "EU, US-CO"
+    page.screenshot(path=SCREENSHOT, full_page=True)
 
-            # The incident page's breach section shows the same deadlines.
-            page.goto(f"{live_url}/admin/incidents/incident/{incident.pk}/change/")
-            section = page.locator(".incident-panel-body").filter(
-                has_text="Regulatory notifications"
-            )
-            section_text = section.inner_text()
-            assert "Notification to the lead supervisory authority" in section_text
-            assert gdpr_due in section_text
-            assert "pending" in section_text.lower()
-            section.scroll_into_view_if_needed()
-            page.screenshot(path="/tmp/breach-journey-incident.png")
-        except Exception:
-            page.screenshot(path=FAILURE, full_page=True)
-            raise
-        finally:
-            browser.close()
+    # The incident page's breach section shows the same deadlines.
+    page.goto(f"{live_url}/admin/incidents/incident/{incident.pk}/change/")
+    section = page.locator(".incident-panel-body").filter(has_text="Regulatory notifications")
+    section_text = section.inner_text()
+    assert "Notification to the lead supervisory authority" in section_text
+    assert gdpr_due in section_text
+    assert "pending" in section_text.lower()
+    section.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/breach-journey-incident.png")

@@ -9,16 +9,15 @@ import pytest
 
 from incidents.choices import IncidentType, Severity, StaffGroup, Status
 from tests.incidents.builders import (
-    CHROMIUM,
     ServiceFactory,
     UserFactory,
+    admin_log_in,
     skip_or_fail_without_chromium,
 )
 from tests.reporting.dashboard.test_views import breach, incident
 
 pytestmark = pytest.mark.slow  # headless Chromium
 
-PASSWORD = "pw"  # what tests.incidents.builders.UserFactory sets
 RANGE = "from=2026-01-01&to=2026-03-31"
 CHARTS = {
     "chart-frequency": "data-frequency",
@@ -61,25 +60,9 @@ def browser_world(live_url):
 
 
 @pytest.fixture
-def browser(browser_world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
+def page(browser_world, new_browser_page):
     """A page that records console errors, uncaught exceptions and every host requested."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = new_browser_page(height=1000)
     page.console_errors = []
     page.hosts = set()
 
@@ -91,20 +74,11 @@ def page(browser):
     page.on("console", on_console)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     page.on("request", lambda request: page.hosts.add(urlparse(request.url).hostname))
-    yield page
-    context.close()
-
-
-def log_in(page, live_url, username, next_path):
-    page.goto(f"{live_url}/admin/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state("load")
+    return page
 
 
 def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page):
-    log_in(page, live_url, "lead", f"/admin/kpis/%3F{RANGE.replace('&', '%26')}")
+    admin_log_in(page, live_url, "lead", next_path=f"/admin/kpis/%3F{RANGE.replace('&', '%26')}")
     assert urlparse(page.url).path == "/admin/kpis/"
     assert page.title().startswith("KPI dashboard")
     page.wait_for_function("() => typeof Chart !== 'undefined'")
@@ -144,7 +118,7 @@ def test_dashboard_charts_render_the_embedded_data(live_url, browser_world, page
 
 
 def test_quarterly_report_renders_and_prints_to_pdf(live_url, browser_world, page):
-    log_in(page, live_url, "lead", "/admin/kpis/quarterly/%3Fquarter%3D2026-Q1")
+    admin_log_in(page, live_url, "lead", next_path="/admin/kpis/quarterly/%3Fquarter%3D2026-Q1")
     assert page.locator("h1").inner_text() == "Quarterly compliance report 2026-Q1"
     assert browser_world["leaked"].reference in page.locator("#section-breaches").inner_text()
     assert page.locator("#header").is_visible()
