@@ -40,6 +40,19 @@ class NormalizedAlert:
         return AlertSource(self.source).label
 
 
+def without_nul(value: Any) -> Any:
+    """`value` with NUL characters removed from every string in it, keys included.
+    PostgreSQL stores neither NUL in text nor \u0000 in jsonb, and no alerting tool means
+    anything by one; dropping it keeps the alert instead of failing its request."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
 def _require(data: dict, key: str, where: str = "") -> Any:
     value = data.get(key)
     if value in (None, ""):
@@ -72,7 +85,7 @@ class SnsMessage:
 
 
 def parse_sns(body: Any) -> SnsMessage:
-    body = _object(body, "body")
+    body = _object(without_nul(body), "body")
     message_type = _require(body, "Type")
     if message_type not in SNS_TYPES:
         raise PayloadError(
@@ -97,7 +110,7 @@ def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
             f"Message is not JSON: {error.msg} at position {error.pos}.",
             {"Message": ["Expected a CloudWatch alarm as a JSON string."]},
         ) from None
-    alarm = _object(alarm, "Message")
+    alarm = _object(without_nul(alarm), "Message")
     name = _require(alarm, "AlarmName", "Message")
     state = _require(alarm, "NewStateValue", "Message")
     if state not in CLOUDWATCH_STATES:
@@ -139,7 +152,7 @@ def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
 # --- Prometheus Alertmanager ---------------------------------------------------------------
 def parse_alertmanager(body: Any) -> list[NormalizedAlert]:
     """Alertmanager webhook, version 4: a group of alerts, each firing or resolved."""
-    body = _object(body, "body")
+    body = _object(without_nul(body), "body")
     version = str(body.get("version", ""))
     if version != "4":
         raise PayloadError(
@@ -186,7 +199,7 @@ def _label_fingerprint(labels: dict) -> str:
 # --- the documented generic format -------------------------------------------------------
 def parse_generic(body: Any) -> NormalizedAlert:
     """{"title", "severity"?, "fingerprint"?, "status"?, "details"?, "type"?, "id"?}"""
-    body = _object(body, "body")
+    body = _object(without_nul(body), "body")
     errors: dict[str, list[str]] = {}
     title = body.get("title")
     if not isinstance(title, str) or not title.strip():

@@ -129,3 +129,37 @@ def test_signature_required_when_verification_is_on(ingest_key, settings):
     assert response.status_code == 403
     assert "signature" in response.json()["detail"].lower()
     assert Alert.objects.count() == 0
+
+
+def test_nul_characters_are_dropped_not_a_server_error(ingest_key):
+    """PostgreSQL refuses NUL in text and \\u0000 in jsonb; CI runs this on PostgreSQL."""
+    generic = post(
+        "generic",
+        {"title": "Disk\x00 full", "fingerprint": "disk\x00-1", "details": {"k\x00": ["v\x00"]}},
+        ingest_key,
+    )
+    assert generic.status_code == 202, generic.content
+    webhook = alertmanager_webhook(alertname="Crash\x00Loop")
+    webhook["alerts"][0]["labels"]["pod\x00"] = "api\x00-1"
+    assert post("alertmanager", webhook, ingest_key).status_code == 202
+    alarm = cloudwatch_alarm(name="checkout\x00-5xx")
+    assert post("cloudwatch", sns_notification(alarm=alarm), ingest_key).status_code == 202
+    titles = list(Incident.objects.values_list("title", flat=True))
+    assert "Disk full" in titles and not any("\x00" in title for title in titles)
+    for alert in Alert.objects.all():
+        assert not has_nul(alert.payload) and "\x00" not in alert.fingerprint
+
+
+def has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(has_nul(item) for item in value)
+
+
+def test_a_subscription_confirmation_with_a_nul_is_kept_without_it(ingest_key):
+    confirmation = sns_subscription_confirmation()
+    confirmation["Message"] += "\x00"
+    assert post("cloudwatch", confirmation, ingest_key).status_code < 300
+    assert not has_nul(SnsSubscription.objects.get().payload)
