@@ -11,6 +11,23 @@ from ..choices import AlertSource, AlertStatus, IncidentType, Severity
 from ..kernel.valid_choices import invalid_choice_text
 
 ALERT_STATUSES = (AlertStatus.FIRING, AlertStatus.RESOLVED)
+# The sender's delivery id column (Alert.external_id, SnsSubscription.message_id).
+DELIVERY_ID_LENGTH = 200
+
+
+def fingerprint_hash(fingerprint: str) -> str:
+    """The fixed-length key alerts are grouped by: SHA-256 (hex) of the fingerprint, so a
+    fingerprint of any length groups exactly (same fingerprint, same group)."""
+    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
+
+
+def delivery_id(value: Any) -> str:
+    """A sender's delivery id as stored: itself when it fits the column, otherwise
+    "sha256:" + its hash, so a redelivery of a long id is still recognised exactly."""
+    text = "" if value is None else str(value)
+    if len(text) <= DELIVERY_ID_LENGTH:
+        return text
+    return "sha256:" + fingerprint_hash(text)
 
 
 class PayloadError(ValueError):
@@ -39,6 +56,10 @@ class NormalizedAlert:
     def get_source_label(self) -> str:
         return AlertSource(self.source).label
 
+    @property
+    def fingerprint_hash(self) -> str:
+        return fingerprint_hash(self.fingerprint)
+
 
 def without_nul(value: Any) -> Any:
     """`value` with NUL characters removed from every string in it, keys included.
@@ -58,6 +79,15 @@ def _require(data: dict, key: str, where: str = "") -> Any:
     if value in (None, ""):
         path = f"{where}.{key}" if where else key
         raise PayloadError(f"Missing {path}.", {path: ["This field is required."]})
+    return value
+
+
+def _text(data: dict, key: str, where: str = "") -> str:
+    """A required field that must be a string."""
+    value = _require(data, key, where)
+    if not isinstance(value, str):
+        path = f"{where}.{key}" if where else key
+        raise PayloadError(f"{path} must be a string.", {path: ["Expected a string."]})
     return value
 
 
@@ -86,7 +116,7 @@ class SnsMessage:
 
 def parse_sns(body: Any) -> SnsMessage:
     body = _object(without_nul(body), "body")
-    message_type = _require(body, "Type")
+    message_type = _text(body, "Type")
     if message_type not in SNS_TYPES:
         raise PayloadError(
             f"Unsupported SNS message type {message_type!r}.",
@@ -94,8 +124,8 @@ def parse_sns(body: Any) -> SnsMessage:
         )
     return SnsMessage(
         type=message_type,
-        message_id=_require(body, "MessageId"),
-        topic_arn=_require(body, "TopicArn"),
+        message_id=delivery_id(_text(body, "MessageId")),
+        topic_arn=_text(body, "TopicArn"),
         body=body,
     )
 
@@ -111,8 +141,8 @@ def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
             {"Message": ["Expected a CloudWatch alarm as a JSON string."]},
         ) from None
     alarm = _object(without_nul(alarm), "Message")
-    name = _require(alarm, "AlarmName", "Message")
-    state = _require(alarm, "NewStateValue", "Message")
+    name = _text(alarm, "AlarmName", "Message")
+    state = _text(alarm, "NewStateValue", "Message")
     if state not in CLOUDWATCH_STATES:
         raise PayloadError(
             f"Unknown alarm state {state!r}.",
@@ -122,7 +152,7 @@ def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
     account = str(alarm.get("AWSAccountId", ""))
     region = str(alarm.get("Region", ""))
     # The alarm ARN identifies the alarm; older messages lack it.
-    fingerprint = alarm.get("AlarmArn") or f"{account}:{region}:{name}"
+    fingerprint = str(alarm.get("AlarmArn") or f"{account}:{region}:{name}")
     labels = {
         "alarm_name": name,
         "account": account,
@@ -222,12 +252,12 @@ def parse_generic(body: Any) -> NormalizedAlert:
     labels = {str(k): str(v) for k, v in details.items() if isinstance(v, str | int | float)}
     return NormalizedAlert(
         source=AlertSource.GENERIC,
-        fingerprint=str(fingerprint)[:255],
+        fingerprint=str(fingerprint),
         status=status,
         name=title.strip()[:255],
         summary=str(body.get("summary") or details.get("summary") or ""),
         labels=labels,
-        external_id=str(body.get("id") or "")[:200],
+        external_id=delivery_id(body.get("id") or ""),
         severity=severity,
         incident_type=incident_type,
         payload=body,

@@ -39,6 +39,12 @@ class IngestOutcome:
         }
 
 
+def _fit(model, field_name: str, text: str) -> str:
+    """`text` cut to the column's length: over-long free text from a sender is kept in
+    part (the payload holds all of it) rather than failing the delivery."""
+    return text[: model._meta.get_field(field_name).max_length]
+
+
 def _rules() -> tuple[list[RuleSpec], dict[int, RoutingRule]]:
     rows = list(RoutingRule.objects.filter(active=True).prefetch_related("services"))
     specs = [
@@ -61,7 +67,7 @@ def _locked_group(alert: NormalizedAlert, now: datetime) -> AlertGroup:
     # (a failed INSERT per repeat costs queries and fills the database log with errors).
     existing = (
         AlertGroup.objects.select_for_update()
-        .filter(source=alert.source, fingerprint=alert.fingerprint)
+        .filter(source=alert.source, fingerprint_hash=alert.fingerprint_hash)
         .first()
     )
     if existing is not None:
@@ -71,6 +77,7 @@ def _locked_group(alert: NormalizedAlert, now: datetime) -> AlertGroup:
             AlertGroup.objects.create(
                 source=alert.source,
                 fingerprint=alert.fingerprint,
+                fingerprint_hash=alert.fingerprint_hash,
                 status=alert.status,
                 first_seen_at=now,
                 last_seen_at=now,
@@ -78,7 +85,7 @@ def _locked_group(alert: NormalizedAlert, now: datetime) -> AlertGroup:
     except IntegrityError:
         pass  # it exists (maybe created by a concurrent delivery a moment ago)
     return AlertGroup.objects.select_for_update().get(
-        source=alert.source, fingerprint=alert.fingerprint
+        source=alert.source, fingerprint_hash=alert.fingerprint_hash
     )
 
 
@@ -112,7 +119,7 @@ def alert_ingest(
     if alert.status == AlertStatus.FIRING:
         if incident is None:
             incident = services.incident_create(
-                title=alert.name[:200],
+                title=_fit(Incident, "title", alert.name),
                 summary=alert.summary,
                 severity=alert.severity or (rule.severity if rule else Severity.P2),
                 type=alert.incident_type or (rule.type if rule else IncidentType.SERVICE_OUTAGE),
@@ -154,8 +161,9 @@ def alert_ingest(
         source=alert.source,
         external_id=alert.external_id,
         fingerprint=alert.fingerprint,
+        fingerprint_hash=alert.fingerprint_hash,
         status=alert.status,
-        name=alert.name[:255],
+        name=_fit(Alert, "name", alert.name),
         summary=alert.summary,
         labels=alert.labels,
         payload=alert.payload,
@@ -184,9 +192,12 @@ def sns_subscription_record(sns: SnsMessage, *, now: datetime | None = None) -> 
     subscription, _ = SnsSubscription.objects.get_or_create(
         message_id=sns.message_id,
         defaults={
-            "topic_arn": sns.topic_arn,
-            "subscribe_url": sns.body.get("SubscribeURL", ""),
-            "token": sns.body.get("Token", ""),
+            # Over-long text is cut to the column rather than failing the delivery.
+            "topic_arn": _fit(SnsSubscription, "topic_arn", sns.topic_arn),
+            "subscribe_url": _fit(
+                SnsSubscription, "subscribe_url", str(sns.body.get("SubscribeURL") or "")
+            ),
+            "token": str(sns.body.get("Token") or ""),
             "payload": sns.body,
             "received_at": now,
         },

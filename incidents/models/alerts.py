@@ -65,10 +65,16 @@ class RoutingRule(models.Model):
 
 class AlertGroup(models.Model):
     """One row per fingerprint: the lock that makes concurrent deliveries of the same
-    alert open one incident, and the link to the incident it currently belongs to."""
+    alert open one incident, and the link to the incident it currently belongs to.
+
+    Senders' fingerprints have no length limit, so grouping is on the SHA-256 of the
+    fingerprint (fixed length, unique per source); the fingerprint itself is kept as text."""
 
     source = models.CharField(max_length=16, choices=AlertSource.choices)
-    fingerprint = models.CharField(max_length=255)
+    fingerprint = models.TextField()
+    fingerprint_hash = models.CharField(
+        max_length=64, editable=False, help_text="SHA-256 (hex) of the fingerprint."
+    )
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="alert_groups"
     )
@@ -81,7 +87,7 @@ class AlertGroup(models.Model):
         ordering = ["-last_seen_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "fingerprint"], name="one_group_per_fingerprint"
+                fields=["source", "fingerprint_hash"], name="one_group_per_fingerprint"
             )
         ]
 
@@ -94,8 +100,12 @@ class Alert(models.Model):
 
     source = models.CharField(max_length=16, choices=AlertSource.choices)
     # The sender's own id (SNS MessageId, …): a redelivery of the same message is a no-op.
+    # An id longer than the column is stored as "sha256:" + its hash (still exact).
     external_id = models.CharField(max_length=200, blank=True)
-    fingerprint = models.CharField(max_length=255, db_index=True)
+    fingerprint = models.TextField()
+    fingerprint_hash = models.CharField(
+        max_length=64, db_index=True, editable=False, help_text="SHA-256 (hex) of the fingerprint."
+    )
     status = models.CharField(max_length=16, choices=AlertStatus.choices)
     name = models.CharField(max_length=255)
     summary = models.TextField(blank=True)

@@ -163,3 +163,88 @@ def test_a_subscription_confirmation_with_a_nul_is_kept_without_it(ingest_key):
     confirmation["Message"] += "\x00"
     assert post("cloudwatch", confirmation, ingest_key).status_code < 300
     assert not has_nul(SnsSubscription.objects.get().payload)
+
+
+# --- text longer than the columns (PostgreSQL refuses it; SQLite hides the failure) ---------
+LONG_ALARM_NAME = "checkout-" + "x" * 246  # 255 characters, the most AWS allows
+
+
+def test_an_alarm_arn_over_255_characters_opens_one_incident_and_groups_its_repeats(ingest_key):
+    alarm = cloudwatch_alarm(name=LONG_ALARM_NAME, region="ap-southeast-2")
+    assert len(alarm["AlarmArn"]) > 300
+    first = post("cloudwatch", sns_notification(alarm, message_id="m-1"), ingest_key)
+    assert first.status_code == 202, first.content
+    assert first.json()["results"][0]["action"] == "opened"
+    reference = first.json()["results"][0]["incident"]
+    again = post("cloudwatch", sns_notification(alarm, message_id="m-2"), ingest_key)
+    assert again.json()["results"][0]["action"] == "appended"
+    assert again.json()["results"][0]["incident"] == reference
+    redelivered = post("cloudwatch", sns_notification(alarm, message_id="m-2"), ingest_key)
+    assert redelivered.json()["results"][0]["action"] == "duplicate"
+    ok = cloudwatch_alarm(name=LONG_ALARM_NAME, state="OK", region="ap-southeast-2")
+    recovered = post("cloudwatch", sns_notification(ok), ingest_key)
+    assert recovered.json()["results"][0]["action"] == "recovered"
+    assert recovered.json()["results"][0]["incident"] == reference
+    stored = Alert.objects.filter(group__incident__reference=reference)
+    assert {alert.fingerprint for alert in stored} == {alarm["AlarmArn"]}
+    assert stored.count() == 3
+    incident = Incident.objects.get(reference=reference)
+    assert incident.title == LONG_ALARM_NAME[:200]
+
+
+def test_an_alertmanager_fingerprint_of_1000_characters_groups_exactly(ingest_key):
+    fingerprint = "f" * 1000
+    first = post("alertmanager", alertmanager_webhook(fingerprint=fingerprint), ingest_key)
+    assert first.status_code == 202, first.content
+    assert first.json()["results"][0]["action"] == "opened"
+    again = post("alertmanager", alertmanager_webhook(fingerprint=fingerprint), ingest_key)
+    assert again.json()["results"][0]["action"] == "appended"
+    assert again.json()["results"][0]["incident"] == first.json()["results"][0]["incident"]
+    # Same first 999 characters, a different last one: a different series, its own incident.
+    other = post("alertmanager", alertmanager_webhook(fingerprint="f" * 999 + "g"), ingest_key)
+    assert other.json()["results"][0]["action"] == "opened"
+    assert Incident.objects.count() == 2
+    assert Alert.objects.filter(fingerprint=fingerprint).count() == 2
+
+
+def test_a_long_alertname_is_cut_to_the_columns(ingest_key):
+    response = post("alertmanager", alertmanager_webhook(alertname="A" * 600), ingest_key)
+    assert response.status_code == 202, response.content
+    alert = Alert.objects.get()
+    assert alert.name == "A" * 255
+    assert alert.payload["alert"]["labels"]["alertname"] == "A" * 600  # kept whole here
+    assert alert.incident.title == "A" * 200
+
+
+def test_a_long_generic_id_and_fingerprint_still_deduplicate_exactly(ingest_key):
+    body = {"title": "T" * 400, "fingerprint": "p" * 2000, "id": "i" * 500}
+    first = post("generic", body, ingest_key)
+    assert first.status_code == 202, first.content
+    assert first.json()["results"][0]["action"] == "opened"
+    assert post("generic", body, ingest_key).json()["results"][0]["action"] == "duplicate"
+    # Ids that differ only after the column's 200 characters are different deliveries.
+    repeat = post("generic", {**body, "id": "i" * 499 + "j"}, ingest_key)
+    assert repeat.json()["results"][0]["action"] == "appended"
+    assert Alert.objects.count() == 2
+    assert Alert.objects.filter(fingerprint="p" * 2000).count() == 2
+
+
+def test_a_subscription_confirmation_with_long_ids_is_kept(ingest_key):
+    body = {**sns_subscription_confirmation(message_id="m" * 300), "TopicArn": "t" * 400}
+    response = post("cloudwatch", body, ingest_key)
+    assert response.status_code == 202, response.content
+    assert post("cloudwatch", body, ingest_key).status_code == 202
+    subscription = SnsSubscription.objects.get()
+    assert subscription.topic_arn == "t" * 300
+    assert subscription.message_id.startswith("sha256:")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("AlarmName", {"a": 1}), ("NewStateValue", ["ALARM"]), ("AlarmName", 7)],
+)
+def test_alarm_fields_that_are_not_strings_are_a_400(ingest_key, field, value):
+    alarm = {**cloudwatch_alarm(), field: value}
+    response = post("cloudwatch", sns_notification(alarm), ingest_key)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {f"Message.{field}": ["Expected a string."]}

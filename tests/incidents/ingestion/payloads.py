@@ -7,7 +7,10 @@ ACCOUNT = "123456789012"
 TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:harborlist-alarms"
 
 
-def cloudwatch_alarm(name="checkout-5xx-high", state="ALARM", namespace="AWS/ApplicationELB"):
+def cloudwatch_alarm(
+    name="checkout-5xx-high", state="ALARM", namespace="AWS/ApplicationELB", region="eu-west-1"
+):
+    """AWS allows 255-character alarm names, so an AlarmArn can be over 300 characters."""
     return {
         "AlarmName": name,
         "AlarmDescription": "Checkout ALB 5xx above 5% for 3 minutes",
@@ -20,7 +23,7 @@ def cloudwatch_alarm(name="checkout-5xx-high", state="ALARM", namespace="AWS/App
         ),
         "StateChangeTime": "2026-11-27T13:45:02.512+0000",
         "Region": "EU (Ireland)",
-        "AlarmArn": f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:{name}",
+        "AlarmArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}",
         "OldStateValue": "OK" if state == "ALARM" else "ALARM",
         "OKActions": [TOPIC],
         "AlarmActions": [TOPIC],
@@ -88,7 +91,12 @@ def sns_subscription_confirmation(message_id=None):
     }
 
 
-def alertmanager_webhook(status="firing", alertname="KubePodCrashLooping", severity="critical"):
+def alertmanager_webhook(
+    status="firing",
+    alertname="KubePodCrashLooping",
+    severity="critical",
+    fingerprint="c0a1f8e0b4d2e3f1",
+):
     labels = {
         "alertname": alertname,
         "namespace": "listings",
@@ -122,7 +130,7 @@ def alertmanager_webhook(status="firing", alertname="KubePodCrashLooping", sever
                 if status == "resolved"
                 else "0001-01-01T00:00:00Z",
                 "generatorURL": "http://prometheus.harborlist.test:9090/graph?g0.expr=...",
-                "fingerprint": "c0a1f8e0b4d2e3f1",
+                "fingerprint": fingerprint,
             }
         ],
     }

@@ -1,16 +1,18 @@
 """Alert ingestion: parsing the senders' formats, routing, grouping and recovery."""
 
+import importlib
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from incidents.choices import AlertStatus, TimelineKind
 from incidents.ingestion import parsers
 from incidents.ingestion.parsers import PayloadError
 from incidents.ingestion.routing import RuleSpec, choose_rule
 from incidents.ingestion.services import alert_ingest, sns_subscription_record
-from incidents.models import Alert, Incident, RoutingRule, SnsSubscription
+from incidents.models import Alert, AlertGroup, Incident, RoutingRule, SnsSubscription
 from tests.incidents.builders import ServiceFactory
 
 from .payloads import (
@@ -296,3 +298,37 @@ def test_alert_pages_and_confirming_a_subscription(root_client):
     subscription.refresh_from_db()
     assert subscription.confirmed_at is not None
     assert subscription.confirmed_by.username == "root"
+
+
+# --- fingerprints of any length --------------------------------------------------------------
+def test_groups_are_keyed_by_the_sha256_of_the_fingerprint():
+    assert parsers.fingerprint_hash("abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+    assert parsers.delivery_id("m" * 200) == "m" * 200
+    assert parsers.delivery_id("m" * 201) == "sha256:" + parsers.fingerprint_hash("m" * 201)
+
+
+@pytest.mark.django_db
+def test_the_same_long_fingerprint_joins_the_same_group():
+    alarm = cloudwatch_alarm(name="n" * 255)
+    first = alert_ingest(cloudwatch(name="n" * 255), now=T0)
+    again = alert_ingest(cloudwatch(name="n" * 255), now=T0 + timedelta(minutes=1))
+    assert (first.action, again.action) == ("opened", "appended")
+    group = AlertGroup.objects.get()
+    assert group.fingerprint == alarm["AlarmArn"]
+    assert group.fingerprint_hash == parsers.fingerprint_hash(alarm["AlarmArn"])
+    assert group.occurrences == 2
+
+
+@pytest.mark.django_db
+def test_the_migration_hashes_existing_fingerprints_as_ingestion_does():
+    migration = importlib.import_module("incidents.migrations.0012_fingerprints_of_any_length")
+    alert_ingest(cloudwatch(), now=T0)
+    AlertGroup.objects.update(fingerprint_hash="")
+    Alert.objects.update(fingerprint_hash="")
+    migration.fill_hashes(django_apps, None)
+    expected = parsers.fingerprint_hash(cloudwatch().fingerprint)
+    assert AlertGroup.objects.get().fingerprint_hash == expected
+    assert Alert.objects.get().fingerprint_hash == expected
+    assert alert_ingest(cloudwatch(), now=T0 + timedelta(minutes=1)).action == "appended"
