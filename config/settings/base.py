@@ -128,10 +128,21 @@ STORAGES = {
 
 # --- Cache: API throttle counters must be shared by every web process ----------------------
 # CACHE_URL (Redis) in production; a per-process memory cache is fine for one local process.
+# A down or hung Redis must cost a request at most these timeouts (seconds): the rate limits
+# then let the request through (incidents/kernel/outages.py), see docs/operations.md.
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.25"))
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+    "socket_timeout": CACHE_SOCKET_TIMEOUT,
+}
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

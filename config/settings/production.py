@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import REDIS_CACHE_OPTIONS, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -37,6 +37,7 @@ if not os.environ.get("CACHE_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CELERY_BROKER_URL"],
             "KEY_PREFIX": "harbormaster-cache",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 

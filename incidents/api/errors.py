@@ -2,13 +2,21 @@
 
 REST_FRAMEWORK["EXCEPTION_HANDLER"] points at `exception_handler`; config/urls.py's
 handler404/handler500/... answer the same shape for paths under /api/ that never reached
-a DRF view (unknown routes, crashes)."""
+a DRF view (unknown routes, crashes).
+
+A database that cannot be reached (connection refused or lost: Django's OperationalError /
+InterfaceError) answers 503 with `Retry-After` instead of 500, in the API's shape under
+/api/ and as a short plain page elsewhere. Programming errors (ProgrammingError,
+IntegrityError, DataError, anything else) stay 500s."""
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -16,8 +24,14 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..domain import ConcurrentModification, DomainError, InvalidTransition, MissingField
+from ..kernel import outages
 
 NON_FIELD = "non_field_errors"
+
+# Connection-level database failures: the request may succeed when retried.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 30
+DATABASE_UNAVAILABLE_DETAIL = "The database is unavailable at the moment; try again shortly."
 
 
 class ApiError(exceptions.APIException):
@@ -27,6 +41,19 @@ class ApiError(exceptions.APIException):
         super().__init__(detail)
         self.status_code = status_code
         self.errors = errors or {}
+
+
+class ServiceUnavailable(ApiError):
+    """503; DRF's handler turns `wait` into the `Retry-After` header."""
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        self.wait = retry_after
+
+
+def database_unavailable(error: BaseException, *, where: str) -> ServiceUnavailable:
+    outages.DATABASE.record(where, error)
+    return ServiceUnavailable(DATABASE_UNAVAILABLE_DETAIL, retry_after=DATABASE_RETRY_AFTER_SECONDS)
 
 
 class Conflict(ApiError):
@@ -83,6 +110,8 @@ def exception_handler(exc, context):
         exc = domain_error_to_api(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        exc = database_unavailable(exc, where=context["request"].path)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a real crash: Django's handler500 (JSON under /api/) takes over
@@ -147,6 +176,21 @@ api_catch_all = _api_catch_all
 
 
 def handler500(request):
+    # Called by Django while the uncaught exception is being handled (never with DEBUG on).
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        unavailable = database_unavailable(error, where=request.path)
+        if _is_api(request):
+            response = error_response(str(unavailable.detail), unavailable.status_code)
+        else:
+            response = HttpResponse(
+                "Harbormaster is unavailable at the moment (its database cannot be reached). "
+                "Try again in a minute.",
+                status=unavailable.status_code,
+                content_type="text/plain; charset=utf-8",
+            )
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     if _is_api(request):
         return error_response("Internal server error.", 500)
     return defaults.server_error(request)
@@ -155,6 +199,7 @@ def handler500(request):
 __all__ = [
     "ApiError",
     "Conflict",
+    "ServiceUnavailable",
     "api_catch_all",
     "api_not_found",
     "domain_error_to_api",

@@ -2,11 +2,18 @@
 
 Rates live in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (from the environment, see
 docs/api.md); a view picks its bucket with `throttle_scope` (default "api"; the
-ingestion endpoints use "ingest"). Over the limit: 429 with `Retry-After`."""
+ingestion endpoints use "ingest"). Over the limit: 429 with `Retry-After`.
+
+The counters live in the cache (Redis in production). When the cache is down or slow the
+request is allowed (logged and counted by incidents.kernel.outages): a rate limit is not
+worth failing a write for."""
+
+from functools import partial
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from ..kernel.outages import cache_or_default
 from .authentication import request_api_key
 
 
@@ -24,7 +31,9 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        return cache_or_default(
+            partial(super().allow_request, request, view), True, what="API rate limit"
+        )
 
     def get_cache_key(self, request, view):
         api_key = request_api_key(request)
