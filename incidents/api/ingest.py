@@ -3,7 +3,6 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,8 +16,8 @@ from .parsers import StrictJSONParser
 from .permissions import ApiPermission
 
 
-class SnsJSONParser(JSONParser):
-    """Amazon SNS posts JSON with Content-Type text/plain."""
+class SnsJSONParser(StrictJSONParser):
+    """Amazon SNS posts JSON with Content-Type text/plain (same checks as the JSON)."""
 
     media_type = "text/plain"
 

@@ -21,6 +21,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..kernel.json_depth import loads_limited
 from .visibility import incidents_withheld_from_request
 
 WITHHELD_HEADER = "X-Withheld-Count"
@@ -104,7 +105,7 @@ class KeysetCursorPagination(CursorPagination):
         if encoded is None:
             return None, False
         try:
-            raw = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")).decode("utf-8"))
+            raw = loads_limited(base64.urlsafe_b64decode(encoded.encode("ascii")).decode("utf-8"))
             values, reverse = raw["k"], raw["r"]
             if not isinstance(values, list) or len(values) != len(keys):
                 raise ValueError("cursor does not match the sort")

@@ -3,16 +3,27 @@
 import json
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.utils import json as drf_json
+
+from ..kernel.json_depth import loads_limited
 
 
 class StrictJSONParser(JSONParser):
     """DRF's JSON parser (NaN/Infinity refused, the parse error in the message), plus:
-    text must be valid Unicode (a lone surrogate escape such as "\\ud800" cannot be
-    stored), and an empty body is a clear 400 rather than a confusing field error."""
+    nesting deeper than the limit (kernel.json_depth, 64) is a 400 naming the limit instead
+    of a RecursionError; text must be valid Unicode (a lone surrogate escape such as
+    "\\ud800" cannot be stored), and an empty body is a clear 400 rather than a confusing
+    field error."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        encoding = get_encoding(parser_context or {})  # text charsets only
+        parse_constant = drf_json.strict_constant if self.strict else None
+        try:
+            text = stream.read().decode(encoding)
+            data = loads_limited(text, parse_constant=parse_constant)
+        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, JsonTooDeep
+            raise ParseError(f"JSON parse error - {error}") from None
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError as error:

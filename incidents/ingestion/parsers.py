@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..choices import AlertSource, AlertStatus, IncidentType, Severity
+from ..kernel.json_depth import JsonTooDeep, loads_limited
 from ..kernel.valid_choices import invalid_choice_text
 
 ALERT_STATUSES = (AlertStatus.FIRING, AlertStatus.RESOLVED)
@@ -134,11 +135,23 @@ def parse_cloudwatch_alarm(sns: SnsMessage) -> NormalizedAlert:
     """An SNS Notification whose Message is a CloudWatch alarm state change (JSON string)."""
     raw = _require(sns.body, "Message")
     try:
-        alarm = json.loads(raw) if isinstance(raw, str) else raw
+        alarm = loads_limited(raw) if isinstance(raw, str) else raw
+    except JsonTooDeep as error:
+        raise PayloadError(
+            f"Message is JSON {error}.",
+            {"Message": [f"Expected at most {error.limit} levels of nesting."]},
+        ) from None
     except json.JSONDecodeError as error:
         raise PayloadError(
             f"Message is not JSON: {error.msg} at position {error.pos}.",
             {"Message": ["Expected a CloudWatch alarm as a JSON string."]},
+        ) from None
+    try:  # a lone surrogate escape ("\\ud800") decodes but cannot be stored
+        json.dumps(alarm, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise PayloadError(
+            f"Message has invalid Unicode in a string ({error.reason}).",
+            {"Message": ["Expected valid Unicode text."]},
         ) from None
     alarm = _object(without_nul(alarm), "Message")
     name = _text(alarm, "AlarmName", "Message")

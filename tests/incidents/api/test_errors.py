@@ -1,5 +1,7 @@
 """Bad input never becomes a 500: every error is the contract shape with a useful detail."""
 
+import base64
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
@@ -138,3 +140,20 @@ def test_unexpected_error_under_api_is_json_500(client, monkeypatch):
     response = client.get(LIST_URL)
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error.", "errors": {}}
+
+
+@pytest.mark.parametrize("depth", [65, 1_000, 100_000])
+def test_json_nested_too_deep_is_400_naming_the_limit(client, depth):
+    body = '{"title": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(LIST_URL, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - nested deeper than 64 levels (arrays and objects)",
+        "errors": {},
+    }
+
+
+def test_a_cursor_nested_too_deep_is_404_like_any_forged_cursor(client):
+    cursor = base64.urlsafe_b64encode(("[" * 2_000 + "]" * 2_000).encode()).decode()
+    response = client.get(f"{LIST_URL}?cursor={cursor}")
+    assert response.status_code == 404

@@ -248,3 +248,43 @@ def test_alarm_fields_that_are_not_strings_are_a_400(ingest_key, field, value):
     response = post("cloudwatch", sns_notification(alarm), ingest_key)
     assert response.status_code == 400
     assert response.json()["errors"] == {f"Message.{field}": ["Expected a string."]}
+
+
+# --- JSON nested too deep: a 400 naming the limit, not a RecursionError ---------------------
+DEEP = "[" * 1_000 + "]" * 1_000
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("generic", "application/json"),
+        ("alertmanager", "application/json"),
+        ("cloudwatch", "application/json"),
+        ("cloudwatch", "text/plain"),  # how SNS posts
+    ],
+)
+def test_a_body_nested_1000_deep_is_a_400(ingest_key, path, content_type):
+    response = post(
+        path, '{"title": "x", "details": {"a": ' + DEEP + "}}", ingest_key, content_type
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - nested deeper than 64 levels (arrays and objects)",
+        "errors": {},
+    }
+    assert not Alert.objects.exists()
+
+
+def test_an_sns_message_nested_too_deep_is_a_400_on_the_message(ingest_key):
+    body = {**sns_notification(), "Message": '{"AlarmName": ' + DEEP + "}"}
+    response = post("cloudwatch", body, ingest_key, content_type="text/plain")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"Message": ["Expected at most 64 levels of nesting."]}
+    assert "64 levels" in response.json()["detail"]
+
+
+def test_an_sns_message_with_a_lone_surrogate_is_a_400(ingest_key):
+    alarm = json.dumps(cloudwatch_alarm()).replace("checkout-5xx-high", "checkout-\\ud800", 1)
+    response = post("cloudwatch", {**sns_notification(), "Message": alarm}, ingest_key)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"Message": ["Expected valid Unicode text."]}
