@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import cast
 
 from django.db import IntegrityError, transaction
 
@@ -352,7 +353,8 @@ def incident_open_work(incident: Incident) -> list[tuple[str, str]]:
     ]
     responses = signals_lifecycle.open_work_requested.send(sender=Incident, incident=incident)
     for _receiver, answer in responses:
-        work.extend(answer or ())
+        # Each receiver answers with (kind, text) pairs, or with nothing.
+        work.extend(cast("list[tuple[str, str]]", answer or []))
     return work
 
 
