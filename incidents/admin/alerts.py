@@ -112,6 +112,7 @@ class SnsSubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "topic_arn", "subscribe_link", "confirmed_at", "confirmed_by"]
     list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
     search_fields = ["topic_arn", "message_id"]
+    list_select_related = ["confirmed_by"]
     actions = ["mark_confirmed"]
 
     @admin.display(description="Subscribe URL")

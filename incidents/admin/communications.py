@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from .. import services as incident_services
-from ..choices import StaffGroup
+from ..choices import StaffGroup, Status
 from ..communications import domain as comms_domain
 from ..communications.services import (
     communication_send,
@@ -19,6 +19,7 @@ from ..communications.services import (
     render_for_incident,
 )
 from ..kernel.errors import DomainError
+from ..kernel.ids import is_id_text
 from ..kernel.valid_choices import ValidChoicesFormMixin
 from ..models import (
     Audience,
@@ -56,6 +57,8 @@ class CommunicationTemplateForm(ValidChoicesFormMixin, forms.ModelForm):
 
 
 def _preview(request, template_like, incident_pk):
+    if not is_id_text(str(incident_pk)):
+        return None  # not an id: the caller answers "Choose an incident you can see."
     incident = incidents_visible_to(request.user).filter(pk=incident_pk).first()
     if incident is None:
         return None
@@ -166,7 +169,7 @@ class SendCommunicationForm(ValidChoicesFormMixin, forms.Form):
 
 
 def _default_kind(incident: Incident) -> str:
-    if incident.status in ("resolved", "closed"):
+    if incident.status in (Status.RESOLVED, Status.CLOSED):
         return TemplateKind.RESOLUTION
     if not incident.communications.exists():
         return TemplateKind.INITIAL

@@ -6,10 +6,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import domain
+from ..escalation.messages import position_labels
 from ..forms import AddNoteForm, AssignRoleForm, ChecklistItemForm
 from ..models import ChecklistItem, EscalationEvent, RoleAssignment, TimelineEntry
 from .base import AddOnlyInline, ReadOnlyInline
-from .command import position_labels
 
 
 # --- inlines -------------------------------------------------------------------------------
@@ -37,16 +37,6 @@ class AssignRoleInline(AddOnlyInline):
     def has_add_permission(self, request, obj=None):
         final = obj is not None and obj.status in domain.FINAL_STATUSES
         return super().has_add_permission(request, obj) and not final
-
-
-class TimelineInline(ReadOnlyInline):
-    model = TimelineEntry
-    verbose_name_plural = "Timeline"
-    fields = ["at", "kind", "author", "text"]
-    ordering = ["-at", "-id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
 
 
 class AddNoteInline(AddOnlyInline):

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..home.selectors import failed_deliveries_for, open_incident_count, open_incidents_for
-from ..kernel.durations import format_duration
+from .command import sla_for
 
 # (key, title, description); models not named below are shown under "configure".
 SECTIONS = [
@@ -116,11 +116,9 @@ staff_home = StaffHome()
 
 
 def _sla(incident, now) -> tuple[str, bool]:
-    if incident.acknowledged_at:
-        return "acknowledged", False
-    if incident.sla_breached_at or incident.response_due_at <= now:
-        return f"response overdue by {format_duration(now - incident.response_due_at)}", True
-    return f"acknowledge within {format_duration(incident.response_due_at - now)}", False
+    """The response SLA as the incident page's band says it (one rule: domain.sla_state)."""
+    sla = sla_for(incident, now)
+    return sla.text, sla.code == "overdue"
 
 
 def open_incidents_panel(request, now) -> Panel | None:

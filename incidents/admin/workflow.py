@@ -73,11 +73,6 @@ class IncidentWorkflowMixin:
             "panels": incident_page.panels(request, obj),
         }
 
-    def _actions_for(self, request, obj):
-        """The incident's own buttons (for those who may change it), then every other
-        contribution registered on incident_page, in its order."""
-        return self._own_actions(request, obj) + incident_page.buttons(request, obj)
-
     def _split_primary(self, request, obj):
         """The primary next move (acknowledge, else the next step forward) and the rest of
         the incident's own moves."""

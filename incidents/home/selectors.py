@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
-from ..choices import DeliveryStatus, Status
+from ..choices import DeliveryStatus
+from ..domain import OPEN_STATUSES
 from ..models import Delivery, Incident, RoleAssignment
 from ..selectors import incidents_visible_to
-
-FINISHED = (Status.RESOLVED, Status.CLOSED, Status.CANCELLED)
 
 
 def open_incidents_for(user, *, limit: int = 15) -> QuerySet[Incident]:
@@ -20,14 +19,14 @@ def open_incidents_for(user, *, limit: int = 15) -> QuerySet[Incident]:
     )
     return (
         incidents_visible_to(user)
-        .exclude(status__in=FINISHED)
+        .filter(status__in=OPEN_STATUSES)
         .annotate(mine=Exists(holds_role))
         .order_by("-mine", F("response_due_at").asc(nulls_last=True), "-detected_at", "-pk")[:limit]
     )
 
 
 def open_incident_count(user) -> int:
-    return incidents_visible_to(user).exclude(status__in=FINISHED).count()
+    return incidents_visible_to(user).filter(status__in=OPEN_STATUSES).count()
 
 
 def failed_deliveries_for(user, *, limit: int = 10) -> QuerySet[Delivery]:

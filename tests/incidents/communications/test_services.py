@@ -259,6 +259,13 @@ def test_template_admin_live_preview(admin_client, now):
         {"subject": "S", "body": "{nope}", "incident": incident.pk},
     )
     assert bad.status_code == 400
+    for not_an_id in ("abc", "1.5", "²"):
+        chosen = admin_client.post(
+            reverse("admin:incidents_communicationtemplate_preview"),
+            {"subject": "S", "body": "B", "incident": not_an_id},
+        )
+        assert chosen.status_code == 400, not_an_id  # was a 500 for text
+        assert chosen.json() == {"error": "Choose an incident you can see."}
 
 
 def test_template_edit_refuses_unknown_placeholder(admin_client):
