@@ -412,7 +412,7 @@ def test_sla_none_without_a_deadline():
 
 @pytest.mark.parametrize("status", OPEN)
 def test_can_acknowledge_an_open_unacknowledged_incident(status):
-    domain.can_acknowledge(status, None)  # no error
+    assert domain.can_acknowledge(status, None) is None  # no DomainError raised
 
 
 @pytest.mark.parametrize("status", OPEN)

@@ -146,6 +146,7 @@ def test_nul_characters_are_dropped_not_a_server_error(ingest_key):
     assert post("cloudwatch", sns_notification(alarm=alarm), ingest_key).status_code == 202
     titles = list(Incident.objects.values_list("title", flat=True))
     assert "Disk full" in titles and not any("\x00" in title for title in titles)
+    assert Alert.objects.count() == 3  # one per POST, each stored
     for alert in Alert.objects.all():
         assert not has_nul(alert.payload) and "\x00" not in alert.fingerprint
 
