@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,8 +18,7 @@ from .errors import ApiError
 from .idempotency import IdempotentMixin
 from .pagination import FixedOrderCursorPagination
 from .schema import IDEMPOTENCY_PARAMETER, READ_ERRORS, WRITE_ERRORS, error_responses
-from .views import REFERENCE_PATTERN
-from .visibility import incidents_visible_to_request
+from .visibility import visible_incident_or_404
 
 
 class CommunicationCursorPagination(FixedOrderCursorPagination):
@@ -48,15 +46,7 @@ class IncidentCommunicationsView(IdempotentMixin, APIView):
     http_method_names = ["get", "post", "head"]
 
     def _incident(self, request, reference: str) -> Incident:
-        # Unknown, malformed and not-yours (need-to-know) all get the same answer.
-        incident = (
-            incidents_visible_to_request(request).filter(reference=reference).first()
-            if REFERENCE_PATTERN.match(reference)
-            else None
-        )
-        if incident is None:
-            raise NotFound("Not found.")
-        return incident
+        return visible_incident_or_404(request, reference)
 
     @extend_schema(
         summary="Messages sent about an incident",

@@ -4,8 +4,6 @@ with the serializers and call incidents.services for every write; domain errors 
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,7 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import domain, services
@@ -50,9 +48,12 @@ from .serializers import (
     TransitionSerializer,
     roles_representation,
 )
-from .visibility import incidents_visible_to_request, may_open_security_incident
+from .visibility import (
+    incidents_visible_to_request,
+    may_open_security_incident,
+    visible_incident_or_404,
+)
 
-REFERENCE_PATTERN = re.compile(r"^INC-\d{8}-\d{6}(?:-\d{1,6})?$")
 READ, WRITE = ApiScope.INCIDENTS_READ, ApiScope.INCIDENTS_WRITE
 SECURITY_SCOPE_NEEDED = (
     "Opening a security incident (or moving one into the security category) needs the "
@@ -134,24 +135,15 @@ class IncidentViewSet(
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def _find(self, queryset) -> Incident:
-        # Unknown, malformed and not-yours all get the same answer.
-        reference = self.kwargs[self.lookup_field]
-        incident = (
-            queryset.filter(reference=reference).first()
-            if REFERENCE_PATTERN.match(reference)
-            else None
-        )
-        if incident is None:
-            raise NotFound("Not found.")
-        return incident
-
     def get_object(self) -> Incident:
-        return self._find(self.get_queryset())
+        reference = self.kwargs[self.lookup_field]
+        return visible_incident_or_404(
+            self.request, reference, _with_relations(Incident.objects.all())
+        )
 
     def _visible_incident(self) -> Incident:
         """The incident for a write or a sub-resource: no prefetching needed."""
-        return self._find(incidents_visible_to_request(self.request))
+        return visible_incident_or_404(self.request, self.kwargs[self.lookup_field])
 
     def _incident_response(self, pk: int, status_code=status.HTTP_200_OK) -> Response:
         # Not filtered by visibility: the caller just wrote it (a staff member may have

@@ -3,7 +3,10 @@
 the `incidents:security` scope, and otherwise never learns which ones exist: lists only say
 how many are withheld (incidents_withheld_from_request)."""
 
+import re
+
 from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
 
 from ..choices import Category
 from ..models import ApiScope, Incident
@@ -19,6 +22,23 @@ def incidents_visible_to_request(request, queryset: QuerySet | None = None) -> Q
             return queryset
         return queryset.exclude(category=Category.SECURITY)
     return incidents_visible_to(request.user, queryset)
+
+
+# The contract's reference: INC- + UTC detection time, and an optional numeric suffix.
+REFERENCE_PATTERN = re.compile(r"^INC-\d{8}-\d{6}(?:-\d{1,6})?$")
+
+
+def visible_incident_or_404(request, reference: str, queryset: QuerySet | None = None):
+    """The incident with `reference` that this caller may see. Unknown, malformed and
+    not-yours (need-to-know) all get the same 404, so nobody learns what exists."""
+    incident = (
+        incidents_visible_to_request(request, queryset).filter(reference=reference).first()
+        if REFERENCE_PATTERN.match(reference)
+        else None
+    )
+    if incident is None:
+        raise NotFound("Not found.")
+    return incident
 
 
 def incidents_withheld_from_request(request) -> QuerySet:

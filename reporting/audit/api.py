@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from incidents.api.authentication import request_api_key
 from incidents.api.errors import ApiError
 from incidents.api.schema import EXAMPLE_REFERENCE, error_responses
-from incidents.api.visibility import incidents_visible_to_request
+from incidents.api.visibility import incidents_visible_to_request, visible_incident_or_404
 from incidents.kernel import streaming
 from incidents.kernel.ids import is_id_text
 from incidents.models import ApiScope
@@ -188,9 +188,7 @@ class EvidencePackView(_StreamingView):
         },
     )
     def get(self, request, reference: str):
-        incident = incidents_visible_to_request(request).filter(reference=reference).first()
-        if incident is None:
-            raise NotFound("Not found.")
+        incident = visible_incident_or_404(request, reference)
         handle = evidence_pack(
             incident, hidden_incidents=hidden_incidents_for(request), requested_by=request.user
         )
