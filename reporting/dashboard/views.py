@@ -103,11 +103,6 @@ def dashboard_view(request):
     return TemplateResponse(request, "reporting/dashboard/dashboard.html", context)
 
 
-def last_complete_quarter(now) -> str:
-    current_start, _ = quarter_bounds(quarter_of(now))
-    return quarter_of(current_start - timedelta(seconds=1))
-
-
 def quarterly_report_view(request):
     _require_view_permission(request)
     now = timezone.now()

@@ -15,7 +15,6 @@ from incidents.choices import IncidentType, Severity, StaffGroup, Status
 from incidents.selectors import incidents_visible_to
 from reporting.breach.choices import ObligationStatus
 from reporting.dashboard import domain
-from reporting.dashboard.views import last_complete_quarter
 from reporting.kpis.domain import periods_between
 from reporting.kpis.selectors import kpi_breakdown, kpi_frequency, kpi_incidents, kpi_summary
 from reporting.models import BreachAssessment, NotificationObligation, RegimeStage
@@ -102,12 +101,6 @@ def test_response_trend_and_sla_charts():
     sla = domain.sla_chart(sla_rows)
     assert sla["datasets"][0]["data"] == [75.0, None]
     assert (sla["met"], sla["breached"]) == ([3, 0], [1, 0])
-
-
-def test_last_complete_quarter():
-    assert last_complete_quarter(datetime(2026, 11, 28, tzinfo=UTC)) == "2026-Q3"
-    assert last_complete_quarter(datetime(2026, 1, 1, 0, 0, tzinfo=UTC)) == "2025-Q4"
-    assert last_complete_quarter(datetime(2026, 3, 31, 23, 59, tzinfo=UTC)) == "2025-Q4"
 
 
 # --- data ------------------------------------------------------------------------------------
