@@ -4,9 +4,9 @@ section with the post-mortem and the post-incident tasks, and the open work they
 (incidents.signals_lifecycle.open_work_requested) that closing must account for."""
 
 from django.urls import reverse
-from django.utils import timezone
 
 from incidents.admin.page import incident_page
+from incidents.kernel.durations import format_moment
 from incidents.signals_lifecycle import open_work_requested
 
 from .models import OPEN_ACTION_STATUSES, ActionItem, PostIncidentTask, PostMortem
@@ -20,10 +20,6 @@ def postmortem_button(request, incident):
     if postmortem is not None and request.user.has_perm("postmortems.view_postmortem"):
         return ("Post-mortem", reverse("admin:postmortems_postmortem_change", args=[postmortem.pk]))
     return None
-
-
-def _when(value) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
 def postmortem_panel(request, incident):
@@ -54,16 +50,16 @@ def postmortem_panel(request, incident):
             if postmortem is not None
             else ""
         ),
-        "postmortem_due": _when(postmortem.due_at) if postmortem else "",
+        "postmortem_due": format_moment(postmortem.due_at) if postmortem else "",
         "tasks": [
             {
                 "text": task.text,
                 "stage": task.get_stage_display(),
                 "owner": task.owner.get_username() if task.owner else "",
-                "due": _when(task.due_at),
+                "due": format_moment(task.due_at),
                 "done": task.is_done,
                 "done_note": (
-                    f"done {_when(task.done_at)} by {task.done_by.get_username()}"
+                    f"done {format_moment(task.done_at)} by {task.done_by.get_username()}"
                     if task.is_done and task.done_by
                     else ""
                 ),
@@ -97,7 +93,7 @@ def open_work(sender, incident, **kwargs):
     actions = ActionItem.objects.filter(
         postmortem__incident=incident, status__in=OPEN_ACTION_STATUSES
     ).order_by("due_date", "pk")
-    work = [(TASK_KIND, f"{task.text} (due {_when(task.due_at)})") for task in tasks]
+    work = [(TASK_KIND, f"{task.text} (due {format_moment(task.due_at)})") for task in tasks]
     work += [
         (ACTION_KIND, f"{action.description} (due {action.due_date:%Y-%m-%d})")
         for action in actions

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-
 from .. import domain
 from ..choices import (
     Channel,
@@ -21,7 +19,7 @@ from ..choices import (
 from ..escalation import rules
 from ..escalation.messages import position_labels
 from ..escalation.targets import resolve_targets
-from ..kernel.durations import format_duration
+from ..kernel.durations import format_duration, format_moment
 from ..models import (
     CommChannel,
     Communication,
@@ -34,10 +32,6 @@ from ..models import (
 )
 
 DELIVERY_LIMIT = 50
-
-
-def when(value: datetime | None) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
 @dataclass
@@ -136,7 +130,7 @@ def next_escalation(incident: Incident, now: datetime) -> NextEscalation | None:
         level=step.level,
         who=", ".join(person.get_username() for person in people) or "nobody on record",
         positions=position_labels(step.positions),
-        at=when(step.due_at),
+        at=format_moment(step.due_at),
         relative=relative,
     )
 
@@ -195,7 +189,7 @@ def timeline_rows(incident: Incident) -> list[TimelineRow]:
     )
     return [
         TimelineRow(
-            at=when(entry.at),
+            at=format_moment(entry.at),
             kind=entry.get_kind_display(),
             author=entry.author.get_username() if entry.author else "system",
             text=entry.text,
@@ -209,7 +203,7 @@ def communication_rows(incident: Incident) -> list[dict]:
     channels = dict(CommChannel.choices)
     return [
         {
-            "at": when(c.sent_at),
+            "at": format_moment(c.sent_at),
             "kind": c.get_kind_display(),
             "audience": c.get_audience_display(),
             "channels": ", ".join(str(channels.get(code, code)) for code in c.channels or ()),
@@ -228,7 +222,7 @@ def delivery_rows(incident: Incident) -> tuple[list[dict], int]:
     channels = dict(Channel.choices)
     rows = [
         {
-            "at": when(d.sent_at or d.created_at),
+            "at": format_moment(d.sent_at or d.created_at),
             "channel": str(channels.get(d.channel, d.channel)),
             "to": d.recipient.get_username() if d.recipient else d.target,
             "subject": d.subject,

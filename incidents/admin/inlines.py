@@ -8,6 +8,7 @@ from django.utils import timezone
 from .. import domain
 from ..escalation.messages import position_labels
 from ..forms import AddNoteForm, AssignRoleForm, ChecklistItemForm
+from ..kernel.durations import format_moment
 from ..models import ChecklistItem, EscalationEvent, RoleAssignment, TimelineEntry
 from .base import AddOnlyInline, ReadOnlyInline
 
@@ -81,7 +82,7 @@ class ChecklistInline(admin.TabularInline):
         if not obj.is_done:
             return ""
         who = obj.done_by.get_username() if obj.done_by else "someone"
-        return f"by {who}, {timezone.localtime(obj.done_at):%Y-%m-%d %H:%M}"
+        return f"by {who}, {format_moment(obj.done_at)}"
 
     @admin.display(description="Done", boolean=True)
     def done(self, obj):

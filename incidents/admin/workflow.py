@@ -14,6 +14,7 @@ from django.utils import timezone
 from .. import domain, services
 from ..choices import ResponseRole, Status
 from ..forms import TransitionForm
+from ..kernel.durations import format_moment
 from ..kernel.errors import DomainError
 from ..selectors import incidents_visible_to
 from . import command
@@ -61,7 +62,7 @@ class IncidentWorkflowMixin:
             "primary_is_acknowledge": primary is not None and primary[0] == ACKNOWLEDGE,
             "more_actions": more,
             "sla": command.sla_for(obj, now),
-            "sla_breached_at": command.when(obj.sla_breached_at),
+            "sla_breached_at": format_moment(obj.sla_breached_at),
             "roles": command.role_slots(obj, request.user),
             "may_take_roles": may_take_roles,
             "next_escalation": command.next_escalation(obj, now),

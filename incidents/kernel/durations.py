@@ -1,7 +1,9 @@
 """How long something took or is left, written the same way everywhere (admin, messages,
 post-mortems, exports)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 
 def format_duration(delta: timedelta | None, *, unknown: str = "—") -> str:
@@ -20,3 +22,9 @@ def format_duration(delta: timedelta | None, *, unknown: str = "—") -> str:
         parts.append(f"{hours}h")
     parts.append(f"{minutes}m")
     return " ".join(parts)
+
+
+def format_moment(value: datetime | None) -> str:
+    """A moment as staff read it on pages: "2026-12-10 17:25" in the viewer's time zone;
+    empty for None."""
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from incidents.admin.base import IncidentScopedAdminMixin, ReadOnlyHistoryAdmin
+from incidents.kernel.durations import format_moment
 from incidents.selectors import incidents_visible_to, incidents_withheld_from
 
 from ..permissions import AUDIT_PERM, REGISTER_PERM
@@ -72,25 +73,21 @@ class ObligationInline(admin.TabularInline):
     can_delete = False
     verbose_name_plural = "Notification obligations (each with its own clock)"
 
-    @staticmethod
-    def _moment(value) -> str:
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
-
     @admin.display(description="Clock started")
     def clock_started(self, obj):
-        return self._moment(obj.anchor_at) or "not yet: its starting event is not recorded"
+        return format_moment(obj.anchor_at) or "not yet: its starting event is not recorded"
 
     @admin.display(description="Due")
     def due(self, obj):
         if obj.due_at:
-            return self._moment(obj.due_at)
+            return format_moment(obj.due_at)
         return (
             "no deadline until its clock starts" if obj.anchor_at is None else "no fixed deadline"
         )
 
     @admin.display(description="Submitted")
     def submitted(self, obj):
-        return self._moment(obj.submitted_at) or "—"
+        return format_moment(obj.submitted_at) or "—"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("stage__regime")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.admin.page import incident_page
+from incidents.kernel.durations import format_moment
 
 from ..audit.admin import AUDIT_PERM, audit_download, audit_filter_for
 from .choices import ObligationStatus
@@ -30,10 +31,6 @@ def breach_assessment_button(request, incident):
     return None
 
 
-def _when(value) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
-
-
 def breach_panel(request, incident):
     """The breach assessment and each regulatory notification with its deadline; for an
     incident that needs one and has none, the offer to start it."""
@@ -53,7 +50,7 @@ def breach_panel(request, incident):
                 {
                     "name": str(obligation.stage),
                     "recipient": obligation.recipient,
-                    "due": _when(obligation.due_at) or "no fixed deadline",
+                    "due": format_moment(obligation.due_at) or "no fixed deadline",
                     "overdue": pending
                     and obligation.due_at is not None
                     and obligation.due_at < now,
@@ -71,7 +68,7 @@ def breach_panel(request, incident):
             if assessment is not None
             else ""
         ),
-        "awareness": _when(assessment.awareness_at) if assessment else "",
+        "awareness": format_moment(assessment.awareness_at) if assessment else "",
         "start_url": start_url,
         "obligations": obligations,
         "pending": sum(1 for o in obligations if o["pending"]),

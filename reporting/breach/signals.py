@@ -3,9 +3,9 @@ without its breach assessment, nor while a regulatory notification is pending; p
 notifications are listed as the incident's open work."""
 
 from django.dispatch import receiver
-from django.utils import timezone
 
 from incidents.choices import Status
+from incidents.kernel.durations import format_moment
 from incidents.kernel.errors import DomainError
 from incidents.signals_lifecycle import open_work_requested, transition_requested
 
@@ -28,7 +28,7 @@ def _pending_obligations(incident):
 
 def _describe(obligation) -> str:
     due = (
-        f", due {timezone.localtime(obligation.due_at):%Y-%m-%d %H:%M}"
+        f", due {format_moment(obligation.due_at)}"
         if obligation.due_at
         else ", deadline not started"
     )
