@@ -3,6 +3,7 @@ registered from PostmortemsConfig.ready(): the link to the incident's post-morte
 section with the post-mortem and the post-incident tasks, and the open work they leave
 (incidents.signals_lifecycle.open_work_requested) that closing must account for."""
 
+from django.db.models import F
 from django.urls import reverse
 
 from incidents.admin.page import incident_page
@@ -34,7 +35,7 @@ def postmortem_panel(request, incident):
     tasks = list(
         PostIncidentTask.objects.filter(incident=incident)
         .select_related("owner", "done_by")
-        .order_by("done_at", "stage", "order")
+        .order_by(F("done_at").asc(nulls_first=True), "stage", "order")
     )
     actions = (
         list(postmortem.actions.select_related("owner").order_by("due_date", "pk"))

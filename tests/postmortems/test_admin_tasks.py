@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
+from postmortems.incident_page import postmortem_panel
 from postmortems.models import PostIncidentTask
+from postmortems.services import task_set_done
 from tests.postmortems.test_postmortems import open_incident, resolve
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +32,18 @@ def test_a_post_incident_task_is_ticked_done_in_the_admin(client, now):
     assert client.post(url, {}).status_code == 302
     task.refresh_from_db()
     assert task.done_at is None
+
+
+def test_the_incident_page_lists_open_post_incident_tasks_before_done_ones(rf, now):
+    """PostgreSQL sorts NULLs last: ordering by done_at alone put the open tasks at the end."""
+    incident = open_incident(now - timedelta(hours=2))
+    resolve(incident, now)
+    admin = get_user_model().objects.create_superuser("root", "r@example.test", "x")
+    first = PostIncidentTask.objects.filter(incident=incident).order_by("stage", "order").first()
+    task_set_done(task=first, done=True, user=admin, now=now)
+    request = rf.get("/")
+    request.user = admin
+    tasks = postmortem_panel(request, incident)[2]["tasks"]
+    assert len(tasks) > 1
+    assert [task["done"] for task in tasks] == sorted(task["done"] for task in tasks)
+    assert tasks[-1]["text"] == first.text
