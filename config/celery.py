@@ -13,8 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("harbormaster")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Tasks in a sub-package of an app (autodiscovery looks only at <app>.tasks).
-app.autodiscover_tasks(["reporting.preparedness"])
 
 EVERY_MINUTE = 60.0
 

@@ -272,8 +272,9 @@ class SeverityFilter(admin.SimpleListFilter):
 
 @admin.register(ActionItem)
 class ActionItemAdmin(IncidentScopedAdminMixin, ReadOnlyHistoryAdmin):
-    incident_path = "postmortem__incident"
     """Open action items across every post-mortem."""
+
+    incident_path = "postmortem__incident"
 
     formfield_overrides = URL_FIELDS
 

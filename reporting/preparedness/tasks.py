@@ -13,28 +13,24 @@ from .services import (
 )
 
 
-def _current_quarter(now):
-    return quarter_of(now)
-
-
 @shared_task(name="reporting.preparedness.open_quarterly_reviews")
 def open_quarterly_reviews() -> str:
     now = timezone.now()
-    review, created = procedure_review_open_for_quarter(quarter=_current_quarter(now), now=now)
+    review, created = procedure_review_open_for_quarter(quarter=quarter_of(now), now=now)
     return f"{review.quarter}: {'opened' if created else 'already open'}"
 
 
 @shared_task(name="reporting.preparedness.schedule_quarterly_drills")
 def schedule_quarterly_drills() -> str:
     now = timezone.now()
-    drill, created = drill_schedule_for_quarter(quarter=_current_quarter(now), now=now)
+    drill, created = drill_schedule_for_quarter(quarter=quarter_of(now), now=now)
     return f"{drill.quarter}: {'scheduled' if created else 'already scheduled'}"
 
 
 @shared_task(name="reporting.preparedness.open_contact_verifications")
 def open_contact_verifications() -> int:
     now = timezone.now()
-    return len(contact_verification_open_for_quarter(quarter=_current_quarter(now), now=now))
+    return len(contact_verification_open_for_quarter(quarter=quarter_of(now), now=now))
 
 
 @shared_task(name="reporting.preparedness.send_reminders")
